@@ -45,6 +45,11 @@ class BenchConfig:
     autogluon_presets: str = "medium_quality"
     envs_dir: Path = ENVS_DIR
 
+    def __post_init__(self) -> None:
+        # Runs and peers work in folders of their own, so a relative path would point elsewhere there.
+        for name in ("tasks_dir", "out_dir", "envs_dir"):
+            object.__setattr__(self, name, Path(getattr(self, name)).resolve())
+
 
 def run_bench(config: BenchConfig) -> list[Path]:
     """Runs the bench and writes its reports; returns the files written."""

@@ -78,7 +78,7 @@ def ensure_bundled_tasks(tasks_dir: Path) -> None:
 
 
 def discover_tasks(tasks_dir: Path, only: Optional[list[str]] = None) -> list[BenchTask]:
-    """Every task folder directly under `tasks_dir` (sorted by name), or the named ones.
+    """Every task folder directly under `tasks_dir` (sorted by name), or the named ones in the order given.
 
     Raises:
         ValueError: a name in `only` is not a task folder there.
@@ -96,6 +96,8 @@ def discover_tasks(tasks_dir: Path, only: Optional[list[str]] = None) -> list[Be
     if missing:
         raise ValueError(f"no task folder named {', '.join(missing)} in {tasks_dir}; "
                          f"found: {', '.join(t.name for t in found) or 'none'}")
+    if only:
+        found.sort(key=lambda t: only.index(t.name))
     return found
 
 
