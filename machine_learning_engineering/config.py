@@ -37,7 +37,7 @@ class Settings:
         memory_limit_mb: memory a script may use before it is killed.
         isolation: "auto" (bubblewrap when present), "bwrap" or "none".
         check_leakage: run the data-leakage checker before code counts.
-        check_data_usage: run the data-usage checker on the first candidates.
+        check_data_usage: run the data-usage checker on every candidate script.
         runs_dir: where run folders are created.
         model_cards_dirs: extra folders of user model cards and recipes (human-in-the-loop).
         hints: free-text advice from a human, shown to every agent.

@@ -105,7 +105,7 @@ def test_hanging_candidate_and_failing_refinement_never_lose_the_best(tmp_path):
         "debugger": lambda p: "I cannot fix this.",
     })
     run_dir = tmp_path / "run"
-    settings = _settings(tmp_path, script_timeout_s=8, outer_steps=1, inner_steps=2)
+    settings = _settings(tmp_path, script_timeout_s=20, outer_steps=1, inner_steps=2)
     final = asyncio.run(run_agent(task_dir, settings, run_dir, model=model))
 
     attempts = _journal(run_dir)

@@ -97,10 +97,10 @@ def test_usage_checker_reports_an_unread_data_file(engine, brief):
     code = "import pandas as pd\ntrain = pd.read_csv('input/train.csv')\ntest = pd.read_csv('input/test.csv')\n" \
            "sub = pd.read_csv('input/sample_submission.csv')\n"
     answer = extract_json(_ask(engine, usage_prompt(brief, code, "inventory",
-                                                    ["train.csv", "test.csv", "sample_submission.csv", "extra.csv"])).text)
+                                                    ["train.csv", "test.csv", "sample_submission.csv", "extra.csv"], {})).text)
     assert answer["all_used"] is False and answer["unused"] == ["extra.csv"]
     answer = extract_json(_ask(engine, usage_prompt(brief, code, "inventory",
-                                                    ["train.csv", "test.csv", "sample_submission.csv"])).text)
+                                                    ["train.csv", "test.csv", "sample_submission.csv"], {})).text)
     assert answer["all_used"] is True
 
 

@@ -127,3 +127,22 @@ def digits_image_task(workspace: Path, n: int = 200) -> dict:
     return _brief("digits", "multiclass", "accuracy", "label", "label", list(range(10)), train,
                   {"image": "image"}, len(test), image_column="image")
 
+
+
+def keyed_tables_task(workspace: Path, n: int = 600, seed: int = 0) -> dict:
+    """Binary task whose signal lives in tables beside train and test: `extra.csv` (one row per id, with a
+    column named like a train column), `events.csv` (several rows per id) and `notes.csv` (no shared key)."""
+    rng = np.random.default_rng(seed)
+    signal = rng.normal(size=n)
+    full = pd.DataFrame({"x1": rng.normal(size=n), "score": rng.normal(size=n),
+                         "label": ((signal + 0.3 * rng.normal(size=n)) > 0).astype(int)})
+    train, test = _write(workspace, full, "label", stratify=True)
+    ids = np.arange(1000, 1000 + n)
+    inp = workspace / "input"
+    pd.DataFrame({"id": ids, "score": signal + 0.2 * rng.normal(size=n)}).sample(frac=1, random_state=seed) \
+        .to_csv(inp / "extra.csv", index=False)
+    events = pd.DataFrame({"id": np.repeat(ids, 3), "amount": np.repeat(signal, 3) + 0.5 * rng.normal(size=3 * n)})
+    events.to_csv(inp / "events.csv", index=False)
+    pd.DataFrame({"note_id": [1, 2], "text": ["a", "b"]}).to_csv(inp / "notes.csv", index=False)
+    pd.DataFrame({"id": test["id"], "label": 0.5}).to_csv(inp / "sample_submission.csv", index=False)
+    return _brief("keyed", "binary", "roc_auc", "probability", "label", [0, 1], train, {}, len(test))

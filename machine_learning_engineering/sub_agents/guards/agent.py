@@ -16,12 +16,14 @@ from google.adk.models.base_llm import BaseLlm
 from ...record.journal import Attempt
 from ...run_context import RunContext
 from ...task.inventory import summarise_inventory
+from ...task.tables import TABLE_KINDS, read_header
 from ...tools.code_blocks import extract_code, extract_json
 from ..llm_steps import Box, ask, make_llm_agent
 from .prompt import DEBUGGER, LEAKAGE_CHECKER, USAGE_CHECKER, debug_prompt, leakage_prompt, usage_prompt
 
 
 MAX_LISTED_FILES = 50
+MAX_LISTED_COLUMNS = 200
 DATA_KINDS = ("csv", "tsv", "parquet", "json", "jsonl", "numpy", "archive")
 
 
@@ -74,7 +76,8 @@ async def guarded_execute(parent: BaseAgent, ctx: InvocationContext, run: RunCon
                 run.folder.log(f"[{solution_id} {phase}] leakage repaired by the checker")
     if check_usage and run.settings.check_data_usage:
         answer = Box()
-        prompt = usage_prompt(run.brief, code, summarise_inventory(run.task.files), _data_files(run))
+        prompt = usage_prompt(run.brief, code, summarise_inventory(run.task.files), _data_files(run),
+                              _table_columns(run))
         async for event in ask(parent, ctx, guards.usage_checker, prompt, answer):
             yield event
         verdict, revised = extract_json(answer.value or ""), extract_code(answer.value or "")
@@ -109,6 +112,20 @@ def _data_files(run: RunContext) -> list[str]:
     """Data files a script could read itself: tables and arrays (images and audio are reached
     through the tables; the description and task.yaml are not data)."""
     return [str(f.path) for f in run.task.files if f.kind in DATA_KINDS][:MAX_LISTED_FILES]
+
+
+def _table_columns(run: RunContext) -> dict[str, list[str]]:
+    """The header of every table a script could read (unreadable ones are left out: the script would
+    fail on them too), at most MAX_LISTED_COLUMNS names each."""
+    columns: dict[str, list[str]] = {}
+    for f in run.task.files:
+        if f.kind not in TABLE_KINDS or len(columns) >= MAX_LISTED_FILES:
+            continue
+        try:
+            columns[f.path.as_posix()] = read_header(run.task.data_dir / f.path)[:MAX_LISTED_COLUMNS]
+        except Exception:  # noqa: BLE001 - any unreadable table is simply not described
+            continue
+    return columns
 
 
 def _error_report(run: RunContext, attempt: Attempt) -> str:

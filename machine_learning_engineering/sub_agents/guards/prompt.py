@@ -36,14 +36,17 @@ def leakage_prompt(brief: dict[str, Any], code: str) -> str:
     )
 
 
-def usage_prompt(brief: dict[str, Any], code: str, inventory: str, data_files: list[str]) -> str:
+def usage_prompt(brief: dict[str, Any], code: str, inventory: str, data_files: list[str],
+                 table_columns: dict[str, list[str]]) -> str:
     return compose(
         USAGE_CHECKER,
         "You check that a machine learning script uses the data the task provides. Compare the files and "
         "columns the script reads with the inventory: a provided file or column that would help and is "
-        "ignored is a missed opportunity.",
+        "ignored is a missed opportunity. A table that shares a key column with train and test can be "
+        "joined onto their rows (aggregated per key when a key repeats), never changing their row count.",
         [json_section("Task brief", brief), section("Data inventory", inventory),
-         json_section("Data files", data_files), code_section("Script", code)],
+         json_section("Data files", data_files), json_section("Columns of the data tables", table_columns),
+         code_section("Script", code)],
         'A ```json fence with {"all_used": true|false, "unused": ["<file or column>", ...], '
         '"explanation": "..."}; if something useful is unused, also the whole revised script in a '
         "```python fence that uses it.",

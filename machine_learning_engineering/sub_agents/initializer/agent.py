@@ -43,7 +43,7 @@ class InitializerAgent(BaseAgent):
         solution = read_solution(ctx.session.state, sid)
         retrieved = {m["name"]: RetrievedModel.model_validate(m) for m in ctx.session.state.get(RETRIEVED_MODELS, [])}
         codes: dict[str, str] = {}
-        for index, name in enumerate(solution.models):
+        for name in solution.models:
             if run.budget.exhausted:
                 break
             model = retrieved.get(name, RetrievedModel(name=name))
@@ -58,7 +58,7 @@ class InitializerAgent(BaseAgent):
             out: Box[Outcome] = Box()
             async for event in guarded_execute(self, ctx, run, self.guards, code, solution_id=sid,
                                                phase="candidate", label=name, out=out,
-                                               check_usage=index == 0):
+                                               check_usage=True):
                 yield event
             attempt = out.value.attempt
             solution.candidates.append(Candidate(model=name, attempt_id=attempt.id,

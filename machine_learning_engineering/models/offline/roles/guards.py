@@ -14,6 +14,7 @@ from typing import Mapping, Optional
 from ....knowledge import Catalog
 from ....tools.code_blocks import block_names, get_block, replace_block
 from ..composer import candidate_script
+from ..composer.joins import add_joins, find_joins
 from ..prompt_reader import Prompt
 from .common import Reply, brief_of, code_answer, json_answer
 from .writing import default_card
@@ -115,6 +116,8 @@ def _is_test_name(name: str) -> bool:
 
 
 def check_usage(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Reply:
+    """Files the script never names; tables among them that share a key with train and test are
+    joined onto their rows (scripts in the composer's layout), the rest are reported."""
     code = prompt.code("Script")
     brief = brief_of(prompt)
     provided = set(prompt.json("Data files", []) or [])
@@ -123,7 +126,16 @@ def check_usage(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Re
     missing_core = sorted(f for f in known if f and f.split("/")[-1] not in code)
     if not unused and not missing_core:
         return json_answer({"all_used": True, "unused": [], "explanation": "The script reads every data file."})
+    joins = find_joins(unused, prompt.json("Columns of the data tables", {}) or {}, brief.get("train_file", ""),
+                       brief.get("test_file", ""), brief.get("id_columns") or (), brief.get("target_columns") or ())
+    revised = add_joins(code, joins)
+    if revised is None:
+        return json_answer({"all_used": False, "unused": missing_core + unused,
+                            "explanation": "These provided files are never read, and none shares a key column "
+                                           "with both train and test to join them by; recorded for the user."})
+    joined = ", ".join(f"{j.file} (on {j.key})" for j in joins)
+    rest = [f for f in unused if f not in {j.file for j in joins}]
     return json_answer({"all_used": False, "unused": missing_core + unused,
-                        "explanation": "These provided files are never read; no automatic revision is made, "
-                                       "the finding is recorded for the user."})
-
+                        "explanation": f"Joined onto train and test by their shared key: {joined}."
+                                       + (f" Still unused (no shared key): {', '.join(rest)}." if rest else "")},
+                       revised)
