@@ -60,7 +60,8 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
                       cores_per_run=settings.cores_per_run, memory_limit_mb=settings.memory_limit_mb,
                       isolation=settings.isolation,
                       hidden_paths=(task.answers_file.parent,) if task.answers_file else ())
-    runner = CodeRunner(task, folder, sandbox, Budget(settings.time_budget_s), settings.script_timeout_s)
+    runner = CodeRunner(task, folder, sandbox, Budget(settings.time_budget_s), settings.script_timeout_s,
+                        settings.candidate_time_share)
     brief = make_brief(task, profile_task(task), n_folds=settings.n_folds, seed=settings.seed)
     run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog)
     folder.write_json("run.json", {"task": str(task.root), "task_name": task.name, "status": "running",

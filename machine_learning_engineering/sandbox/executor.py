@@ -157,7 +157,8 @@ class Sandbox:
             self._guard.close()
 
     async def run(self, code: str, workspace: Path, *, timeout_s: float, script_name: str = "solution.py",
-                  extra_files: Optional[Mapping[str, Path]] = None) -> ExecutionResult:
+                  extra_files: Optional[Mapping[str, Path]] = None,
+                  deadline: Optional[float] = None) -> ExecutionResult:
         """Writes `code` to `workspace/script_name` and runs it there. Never raises for a failing
         script: the failure is in the result.
 
@@ -169,6 +170,8 @@ class Sandbox:
             script_name: file name of the script, relative to the workspace.
             extra_files: name in the workspace -> file or folder, copied in before the run (copies,
                 so a script cannot change another attempt's artifacts).
+            deadline: `time.monotonic()` value by which the script must have ended, whatever it
+                waited for a free slot (a run's overall budget); past it, the script is not started.
 
         Raises:
             ValueError: a non-positive timeout, or a name that is absolute, leaves the workspace or
@@ -193,7 +196,12 @@ class Sandbox:
             await asyncio.to_thread(self._guard.open)
             async with concurrency.SLOTS:
                 await asyncio.to_thread(self._guard.enter, visit)
-                outcome = await self._execute(workspace.resolve(), script, timeout_s)
+                if deadline is not None:
+                    timeout_s = min(timeout_s, deadline - time.monotonic())
+                if timeout_s > 0:
+                    outcome = await self._execute(workspace.resolve(), script, timeout_s)
+                else:
+                    outcome = self._not_started(workspace, "its deadline passed while it waited for a free slot")
         finally:
             verdict = await asyncio.shield(asyncio.to_thread(self._guard.leave, visit))
             await asyncio.to_thread(_tidy, workspace)
@@ -223,15 +231,24 @@ class Sandbox:
         if self.isolation == "none":
             (workspace / INPUT_NAME).symlink_to(self._guard.exposed_dir, target_is_directory=True)
 
+    def _captures(self, workspace: Path) -> tuple[OutputCapture, OutputCapture]:
+        cap = self.output_cap_kb * 1024
+        return (OutputCapture(workspace / STDOUT_FILE, cap, OUTPUT_FILE_CAP_BYTES),
+                OutputCapture(workspace / STDERR_FILE, cap, OUTPUT_FILE_CAP_BYTES))
+
+    def _not_started(self, workspace: Path, why: str) -> _Outcome:
+        stdout, stderr = self._captures(workspace)
+        stdout.close()
+        stderr.close()
+        return _Outcome(None, 0.0, False, False, stdout, stderr, 0, start_error=why)
+
     async def _execute(self, workspace: Path, script: str, timeout_s: float) -> _Outcome:
         data_limit = int(self.memory_limit_mb * DATA_LIMIT_FACTOR) << 20
         command = [sys.executable, "-S", "-c", _LAUNCHER, str(data_limit), sys.executable, script]
         if self.isolation == "bwrap":
             command = bwrap_argv(workspace, self._guard.exposed_dir, command, self.hidden_paths)
         env = scrubbed_environment(self.cores_per_run, workspace, self.extra_env)
-        cap = self.output_cap_kb * 1024
-        stdout = OutputCapture(workspace / STDOUT_FILE, cap, OUTPUT_FILE_CAP_BYTES)
-        stderr = OutputCapture(workspace / STDERR_FILE, cap, OUTPUT_FILE_CAP_BYTES)
+        stdout, stderr = self._captures(workspace)
         loop = asyncio.get_running_loop()
         started = time.monotonic()
         try:

@@ -32,6 +32,10 @@ class Budget:
     def remaining(self) -> float:
         return self.seconds - self.elapsed()
 
+    def deadline(self) -> float:
+        """The `time.monotonic()` value by which every script must have ended."""
+        return self.started + self.seconds - FINAL_RESERVE_S
+
     def timeout_for(self, cap_s: float) -> float:
         return max(0.0, min(cap_s, self.remaining() - FINAL_RESERVE_S))
 
@@ -44,12 +48,13 @@ class CodeRunner:
     """Executes scripts in the sandbox and keeps the best valid submission of the run."""
 
     def __init__(self, task: Task, folder: RunFolder, sandbox: Sandbox, budget: Budget,
-                 script_timeout_s: float) -> None:
+                 script_timeout_s: float, candidate_share: float = 1.0) -> None:
         self.task = task
         self.folder = folder
         self.sandbox = sandbox
         self.budget = budget
         self.script_timeout_s = script_timeout_s
+        self.candidate_share = candidate_share
         self.best: Optional[Attempt] = None
         self._best_lock = asyncio.Lock()
 
@@ -62,12 +67,16 @@ class CodeRunner:
         workspace = self.folder.new_workspace(attempt_id, solution_id, phase)
         attempt = Attempt(id=attempt_id, solution_id=solution_id, phase=phase, label=label,
                           workspace=str(workspace.relative_to(self.folder.root)), parent=parent)
-        timeout = self.budget.timeout_for(self.script_timeout_s)
+        cap = self.script_timeout_s
+        if phase == "candidate":
+            cap = min(cap, max(MIN_USEFUL_TIMEOUT_S, self.candidate_share * self.budget.seconds))
+        timeout = self.budget.timeout_for(cap)
         if timeout < MIN_USEFUL_TIMEOUT_S:
             (workspace / "solution.py").write_text(code, encoding="utf-8")
             attempt.failure = "not run: the time budget is exhausted"
         else:
-            result = await self.sandbox.run(code, workspace, timeout_s=timeout,
+            # Waiting for a free slot eats into the budget, so the script's deadline is the budget's.
+            result = await self.sandbox.run(code, workspace, timeout_s=timeout, deadline=self.budget.deadline(),
                                             extra_files=dict(extra_files or {}))
             _copy_result(result, attempt)
             if attempt.ok and promote:

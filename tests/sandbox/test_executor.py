@@ -245,6 +245,22 @@ async def test_runs_beyond_the_limit_wait_for_a_slot(data_dir: Path, tmp_path: P
 
 
 @pytest.mark.asyncio
+async def test_a_deadline_counts_the_wait_for_a_slot(data_dir: Path, tmp_path: Path):
+    sandbox = make_sandbox(data_dir, "none", max_parallel=1)
+    slow = "import time\ntime.sleep(30)\nprint('Final Validation Performance: 1')\n"
+    deadline = time.monotonic() + 3.0
+    first, second, third = await asyncio.gather(
+        sandbox.run(slow, tmp_path / "first", timeout_s=2),
+        sandbox.run(slow, tmp_path / "second", timeout_s=30, deadline=deadline),
+        sandbox.run(slow, tmp_path / "third", timeout_s=30, deadline=deadline))
+    assert first.timed_out and first.duration_s < 3.5
+    # The second got the slot after about 2 s and was stopped at the deadline, not after 30 s.
+    assert second.timed_out and second.duration_s < 2.0 and time.monotonic() < deadline + 3.0
+    # The third never got the slot before the deadline: it is not started at all.
+    assert not third.ok and not third.timed_out and "deadline passed" in third.failure
+
+
+@pytest.mark.asyncio
 async def test_cancelling_a_run_kills_its_script_and_frees_its_slot(data_dir: Path, tmp_path: Path):
     sandbox = make_sandbox(data_dir, "none", max_parallel=1)
     token = uuid.uuid4().hex
