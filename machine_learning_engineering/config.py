@@ -34,6 +34,7 @@ class Settings:
         script_timeout_s: longest a single script may run (also capped by the remaining budget).
         candidate_time_share: longest one initial candidate may run, as a share of the time budget, so
             one slow model cannot starve the others of time.
+        ensemble_time_share: share of the time budget the solutions leave for the ensemble.
         max_parallel: scripts running at once in this process.
         cores_per_run: threads granted to each script.
         memory_limit_mb: memory a script may use before it is killed.
@@ -59,6 +60,7 @@ class Settings:
     max_debug_rounds: int = 2
     script_timeout_s: float = 600.0
     candidate_time_share: float = 0.4
+    ensemble_time_share: float = 0.1
     max_parallel: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     cores_per_run: int = 1
     memory_limit_mb: int = 8192
@@ -82,6 +84,8 @@ class Settings:
                 raise ValueError(f"{name} must be zero or more, got {getattr(self, name)!r}")
         if not 0 < self.candidate_time_share <= 1:
             raise ValueError(f"candidate_time_share must be in (0, 1], got {self.candidate_time_share!r}")
+        if not 0 <= self.ensemble_time_share < 1:
+            raise ValueError(f"ensemble_time_share must be in [0, 1), got {self.ensemble_time_share!r}")
         if self.isolation not in ("auto", "bwrap", "none"):
             raise ValueError(f"isolation must be 'auto', 'bwrap' or 'none', got {self.isolation!r}")
 

@@ -36,7 +36,13 @@ class RunContext:
 
     @property
     def budget(self) -> Budget:
+        """The whole run's budget (ensemble and submission)."""
         return self.runner.budget
+
+    @property
+    def solution_budget(self) -> Budget:
+        """What the solutions' phases may use: the budget less the ensemble's reserve."""
+        return self.runner.solution_budget
 
     def close(self) -> None:
         """Frees what the run holds (the sandbox's data snapshot) and forgets it."""
@@ -60,8 +66,11 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
                       cores_per_run=settings.cores_per_run, memory_limit_mb=settings.memory_limit_mb,
                       isolation=settings.isolation,
                       hidden_paths=(task.answers_file.parent,) if task.answers_file else ())
+    # The ensemble combines saved predictions in seconds, but only if the solutions leave it time.
+    combines = settings.ensemble_rounds > 0 and settings.num_solutions * settings.num_candidates > 1
     runner = CodeRunner(task, folder, sandbox, Budget(settings.time_budget_s), settings.script_timeout_s,
-                        settings.candidate_time_share)
+                        settings.candidate_time_share,
+                        settings.ensemble_time_share * settings.time_budget_s if combines else 0.0)
     brief = make_brief(task, profile_task(task), n_folds=settings.n_folds, seed=settings.seed)
     run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog)
     folder.write_json("run.json", {"task": str(task.root), "task_name": task.name, "status": "running",

@@ -19,12 +19,20 @@ FINAL_RESERVE_S = 5.0
 MIN_USEFUL_TIMEOUT_S = 5.0
 
 
-class Budget:
-    """The run's wall-clock budget; every phase asks it how long the next script may take."""
+# Phases that develop the solutions; they leave the ensemble's share of the budget untouched.
+SOLUTION_PHASES = ("candidate", "merge", "ablation", "refine")
 
-    def __init__(self, seconds: float) -> None:
+
+class Budget:
+    """A wall-clock budget; every phase asks it how long the next script may take."""
+
+    def __init__(self, seconds: float, started: Optional[float] = None) -> None:
         self.seconds = seconds
-        self.started = time.monotonic()
+        self.started = time.monotonic() if started is None else started
+
+    def less(self, seconds: float) -> "Budget":
+        """The same clock with `seconds` held back at the end (for a later phase)."""
+        return Budget(self.seconds - seconds, started=self.started)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -48,11 +56,12 @@ class CodeRunner:
     """Executes scripts in the sandbox and keeps the best valid submission of the run."""
 
     def __init__(self, task: Task, folder: RunFolder, sandbox: Sandbox, budget: Budget,
-                 script_timeout_s: float, candidate_share: float = 1.0) -> None:
+                 script_timeout_s: float, candidate_share: float = 1.0, ensemble_reserve_s: float = 0.0) -> None:
         self.task = task
         self.folder = folder
         self.sandbox = sandbox
         self.budget = budget
+        self.solution_budget = budget.less(ensemble_reserve_s)
         self.script_timeout_s = script_timeout_s
         self.candidate_share = candidate_share
         self.best: Optional[Attempt] = None
@@ -67,16 +76,17 @@ class CodeRunner:
         workspace = self.folder.new_workspace(attempt_id, solution_id, phase)
         attempt = Attempt(id=attempt_id, solution_id=solution_id, phase=phase, label=label,
                           workspace=str(workspace.relative_to(self.folder.root)), parent=parent)
+        budget = self.budget_for(phase)
         cap = self.script_timeout_s
         if phase == "candidate":
             cap = min(cap, max(MIN_USEFUL_TIMEOUT_S, self.candidate_share * self.budget.seconds))
-        timeout = self.budget.timeout_for(cap)
+        timeout = budget.timeout_for(cap)
         if timeout < MIN_USEFUL_TIMEOUT_S:
             (workspace / "solution.py").write_text(code, encoding="utf-8")
             attempt.failure = "not run: the time budget is exhausted"
         else:
             # Waiting for a free slot eats into the budget, so the script's deadline is the budget's.
-            result = await self.sandbox.run(code, workspace, timeout_s=timeout, deadline=self.budget.deadline(),
+            result = await self.sandbox.run(code, workspace, timeout_s=timeout, deadline=budget.deadline(),
                                             extra_files=dict(extra_files or {}))
             _copy_result(result, attempt)
             if attempt.ok and promote:
@@ -86,6 +96,10 @@ class CodeRunner:
         if promote and attempt.ok and attempt.submission_ok:
             await self._promote_if_best(attempt, code)
         return attempt
+
+    def budget_for(self, phase: str) -> Budget:
+        """The budget a phase's scripts run under: the solutions' phases leave the ensemble its share."""
+        return self.solution_budget if phase in SOLUTION_PHASES else self.budget
 
     def is_better(self, score: Optional[float], than: Optional[float]) -> bool:
         """Whether `score` beats `than` under the task's metric (None never beats anything)."""

@@ -91,7 +91,7 @@ async def guarded_execute(parent: BaseAgent, ctx: InvocationContext, run: RunCon
     attempt = await run.runner.execute(code, solution_id=solution_id, phase=phase, label=label,
                                        extra_files=extra_files, promote=promote)
     for round_no in range(1, run.settings.max_debug_rounds + 1):
-        if attempt.ok or attempt.timed_out or attempt.memory_exceeded or run.budget.exhausted:
+        if attempt.ok or attempt.timed_out or attempt.memory_exceeded or run.runner.budget_for(phase).exhausted:
             break
         answer = Box()
         error = _error_report(run, attempt)

@@ -44,7 +44,7 @@ class InitializerAgent(BaseAgent):
         retrieved = {m["name"]: RetrievedModel.model_validate(m) for m in ctx.session.state.get(RETRIEVED_MODELS, [])}
         codes: dict[str, str] = {}
         for name in solution.models:
-            if run.budget.exhausted:
+            if run.solution_budget.exhausted:
                 break
             model = retrieved.get(name, RetrievedModel(name=name))
             answer: Box[str] = Box()
@@ -79,7 +79,7 @@ class InitializerAgent(BaseAgent):
         run.folder.log(f"[{sid}] ranking: " + ", ".join(f"{c.model}={c.score:.6g}" for c in ranked))
 
         for other in ranked[1:]:
-            if run.budget.exhausted:
+            if run.solution_budget.exhausted:
                 break
             answer = Box()
             async for event in ask(self, ctx, self.merger, merge_prompt(run.brief, solution.code, codes[other.model]),

@@ -47,7 +47,7 @@ class AblationAgent(BaseAgent):
     async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         run = get_run(ctx.session.state)
         solution = read_solution(ctx.session.state, self.solution_id)
-        if (run is None or solution.code is None or run.budget.exhausted
+        if (run is None or solution.code is None or run.solution_budget.exhausted
                 or len(solution.steps) >= self.outer_steps):
             return
         sid = self.solution_id
@@ -106,7 +106,7 @@ class BlockRefinerAgent(BaseAgent):
         step = solution.current_step
         if run is None or step is None or solution.code is None:
             return
-        if run.budget.exhausted or len(step.trials) >= self.inner_steps:
+        if run.solution_budget.exhausted or len(step.trials) >= self.inner_steps:
             step.done = True
             yield state_event(self, ctx, solution_delta(solution))
             return
