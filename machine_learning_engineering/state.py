@@ -71,6 +71,7 @@ class RefinementStep(BaseModel):
     """One outer-loop step: the ablation result, the chosen block and the plans tried on it."""
 
     ablation: dict[str, float] = Field(default_factory=dict)
+    ablation_output: str = ""
     ablation_summary: str = ""
     block: Optional[str] = None
     initial_plan: dict[str, Any] = Field(default_factory=dict)

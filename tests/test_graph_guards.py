@@ -105,7 +105,7 @@ def test_hanging_candidate_and_failing_refinement_never_lose_the_best(tmp_path):
         "debugger": lambda p: "I cannot fix this.",
     })
     run_dir = tmp_path / "run"
-    settings = _settings(tmp_path, script_timeout_s=20, outer_steps=1, inner_steps=2)
+    settings = _settings(tmp_path, script_timeout_s=20, outer_steps=2, inner_steps=2)
     final = asyncio.run(run_agent(task_dir, settings, run_dir, model=model))
 
     attempts = _journal(run_dir)
@@ -113,7 +113,13 @@ def test_hanging_candidate_and_failing_refinement_never_lose_the_best(tmp_path):
     hanging = next(a for a in attempts if a["label"] == "hanging")
     assert hanging["timed_out"]
     refinements = [a for a in attempts if a["phase"] == "refine"]
-    assert len(refinements) == 2 and all(a["failure"] for a in refinements)
+    assert len(refinements) == 2 and all(a["failure"] for a in refinements)  # model-block answers fit no other
+    # Nothing was kept in the first outer step, so the second reuses its ablation study.
+    assert len([a for a in attempts if a["phase"] == "ablation"]) == 1
+    log = (run_dir / "log.txt").read_text()
+    assert "unchanged since the last study; reusing it" in log
+    assert "chosen block: model" in log and "chosen block: preprocessing" in log
+    assert "inner plan 2 on preprocessing: score None" in log
     assert final["score"] == pytest.approx(good["score"])
     assert (run_dir / "submission.csv").read_bytes() == \
         (run_dir / good["workspace"] / "submission" / "submission.csv").read_bytes()

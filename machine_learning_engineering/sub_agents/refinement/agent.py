@@ -23,6 +23,8 @@ from .prompt import (ABLATION_WRITER, BLOCK_CHOOSER, IMPLEMENTER, PLANNER, ablat
 
 # Blocks worth refining, in the order tried when the ablation gives no usable answer.
 FALLBACK_BLOCKS = ("model", "features", "preprocessing", "validation", "postprocess")
+# Characters of an ablation's output kept in state, for a later outer step to reuse.
+MAX_ABLATION_OUTPUT = 8000
 
 
 class AblationAgent(BaseAgent):
@@ -51,34 +53,49 @@ class AblationAgent(BaseAgent):
                 or len(solution.steps) >= self.outer_steps):
             return
         sid = self.solution_id
-        answer: Box[str] = Box()
-        async for event in ask(self, ctx, self.writer, ablation_prompt(run.brief, solution.code,
-                                                                        solution.refined_blocks), answer):
-            yield event
-        ablation_code = extract_code(answer.value or "")
-        output = "the ablation writer returned no script"
-        if ablation_code:
-            out: Box[Outcome] = Box()
-            async for event in guarded_execute(self, ctx, run, self.guards, ablation_code, solution_id=sid,
-                                               phase="ablation", label="ablation study", out=out,
-                                               check_leakage=False, promote=False):
+        previous = solution.steps[-1] if solution.steps else None
+        if previous is not None and previous.ablation_output and not any(t.kept for t in previous.trials):
+            # No plan was kept since the last study, so the same code would give the same ablation.
+            output = previous.ablation_output
+            run.folder.log(f"[{sid}] ablation: the solution is unchanged since the last study; reusing it")
+        else:
+            study: Box[str] = Box()
+            async for event in self._study(ctx, run, solution, study):
                 yield event
-            output = _stdout(run, out.value) or (out.value.attempt.failure or "")
+            output = study.value or ""
         parsed = parse_ablation(output)
         results = {name: score for name, score in [("baseline", parsed["baseline"]), *parsed["blocks"].items()]
                    if score is not None and math.isfinite(score)}
         run.folder.log(f"[{sid}] ablation: {results or 'no results'}")
 
-        answer = Box()
+        answer: Box[str] = Box()
         async for event in ask(self, ctx, self.chooser, block_choice_prompt(run.brief, solution.code, output,
                                                                             solution.refined_blocks), answer):
             yield event
         choice = extract_json(answer.value or "")
         step = _step_from_choice(choice if isinstance(choice, dict) else {}, solution, results)
+        step.ablation_output = output[-MAX_ABLATION_OUTPUT:]
         run.folder.log(f"[{sid}] chosen block: {step.block} - {step.ablation_summary[:300]}")
         solution.steps.append(step)
         yield state_event(self, ctx, solution_delta(solution),
                           text=f"Solution {sid}: refining block '{step.block}'")
+
+    async def _study(self, ctx: InvocationContext, run: RunContext, solution: SolutionState,
+                     output: Box[str]) -> AsyncGenerator[Event, None]:
+        """Writes and runs the ablation study of the solution; its output (or failure) lands in `output`."""
+        answer: Box[str] = Box()
+        async for event in ask(self, ctx, self.writer, ablation_prompt(run.brief, solution.code,
+                                                                        solution.refined_blocks), answer):
+            yield event
+        ablation_code = extract_code(answer.value or "")
+        output.value = "the ablation writer returned no script"
+        if ablation_code:
+            out: Box[Outcome] = Box()
+            async for event in guarded_execute(self, ctx, run, self.guards, ablation_code, solution_id=self.solution_id,
+                                               phase="ablation", label="ablation study", out=out,
+                                               check_leakage=False, promote=False):
+                yield event
+            output.value = _stdout(run, out.value) or (out.value.attempt.failure or "")
 
 
 class BlockRefinerAgent(BaseAgent):
