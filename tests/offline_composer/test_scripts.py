@@ -24,6 +24,7 @@ from machine_learning_engineering.models.offline.composer import (
     replace_block,
 )
 
+from . import workspaces
 from .conftest import check_outputs, run_script
 
 
@@ -177,3 +178,17 @@ def test_cnn_on_images(digits, catalog):
     run = run_script(root, "cnn", candidate_script(brief, catalog.card("cnn")), timeout=600)
     assert run.score > 0.8
     check_outputs(run, brief)
+
+
+def test_parquet_and_tab_separated_tables_are_read(tmp_path, catalog):
+    brief = workspaces.breast_cancer_task(tmp_path)
+    inp = tmp_path / "input"
+    pd.read_csv(inp / "train.csv").to_parquet(inp / "train.parquet")
+    pd.read_csv(inp / "test.csv").to_csv(inp / "test.tsv", sep="\t", index=False)
+    for name in ("train.csv", "test.csv"):
+        (inp / name).unlink()
+    brief.update(train_file="train.parquet", test_file="test.tsv")
+    run = run_script(tmp_path, "linear", candidate_script(brief, catalog.card("linear")))
+    assert run.score > 0.97
+    sub = pd.read_csv(run.folder / "submission" / "submission.csv")
+    assert sub["id"].tolist() == pd.read_csv(inp / "test.tsv", sep="\t")["id"].tolist()

@@ -13,9 +13,9 @@ from typing import Mapping, Optional, Sequence
 
 from ....tools.code_blocks import get_block, replace_block
 
-# The line of the generated setup block after which the joins go (train and test are loaded, and
-# nothing has read their columns yet).
-ANCHOR = re.compile(r"^test_raw = pd\.read_csv\(.*\)\n", re.MULTILINE)
+# The line of the generated setup block after which the joins go (train and test are loaded with the
+# block's `read_table`, and nothing has read their columns yet).
+ANCHOR = re.compile(r"^test_raw = read_table\(.*\)\n", re.MULTILINE)
 
 JOIN_HELPER = '''\
 
@@ -42,10 +42,8 @@ def join_table(frame, table, key, prefix):
 
 
 for joined_file, joined_key in JOINED_TABLES:
-    joined_path = INPUT / joined_file
-    extra = pd.read_parquet(joined_path) if joined_path.suffix == ".parquet" else \\
-        pd.read_csv(joined_path, sep="\\t" if joined_path.suffix == ".tsv" else ",")
-    prefix = joined_path.stem + "_"
+    extra = read_table(INPUT / joined_file)
+    prefix = Path(joined_file).stem + "_"
     train_columns = set(train_raw.columns)
     train_raw = join_table(train_raw, extra, joined_key, prefix)
     test_raw = join_table(test_raw, extra, joined_key, prefix)

@@ -51,9 +51,18 @@ IS_CLASSIFICATION = TASK["task_kind"] != "regression"
 START_TIME = time.time()
 np.random.seed(SEED)
 
-train_raw = pd.read_csv(INPUT / TASK["train_file"])
-test_raw = pd.read_csv(INPUT / TASK["test_file"])
-sample_submission = pd.read_csv(INPUT / TASK["sample_submission_file"]) if TASK["sample_submission_file"] else None
+
+def read_table(path):
+    """A table by its file name: parquet, tab-separated, or comma-separated (compressed or not)."""
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return pd.read_parquet(path)
+    return pd.read_csv(path, sep="\t" if ".tsv" in name else ",")
+
+
+train_raw = read_table(INPUT / TASK["train_file"])
+test_raw = read_table(INPUT / TASK["test_file"])
+sample_submission = read_table(INPUT / TASK["sample_submission_file"]) if TASK["sample_submission_file"] else None
 TARGET = TASK["train_target_column"]
 train_raw = train_raw[train_raw[TARGET].notna()].reset_index(drop=True)
 # Threads per model: on small data, thread start-up costs more than it saves.
