@@ -28,6 +28,9 @@ class Settings:
         parallel_solutions: develop the solutions at once (False: one after another, for comparison).
         num_candidates: retrieved models (candidate scripts) per solution.
         outer_steps: refinement outer-loop steps (ablation, then one block) per solution.
+        extra_outer_steps: further outer steps a solution may take after `outer_steps` (when it took at
+            least one) while its share of the budget allows: each starts only if the time left is at
+            least what the previous step took, and while a block is left to refine.
         inner_steps: plans tried for the chosen block per outer step.
         ensemble_rounds: ensemble plans tried.
         max_debug_rounds: debugger fixes tried on one failing script before rolling back.
@@ -55,6 +58,7 @@ class Settings:
     parallel_solutions: bool = True
     num_candidates: int = 3
     outer_steps: int = 2
+    extra_outer_steps: int = 3
     inner_steps: int = 3
     ensemble_rounds: int = 3
     max_debug_rounds: int = 2
@@ -79,7 +83,7 @@ class Settings:
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
-        for name in ("outer_steps", "inner_steps", "ensemble_rounds", "max_debug_rounds"):
+        for name in ("outer_steps", "extra_outer_steps", "inner_steps", "ensemble_rounds", "max_debug_rounds"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be zero or more, got {getattr(self, name)!r}")
         if not 0 < self.candidate_time_share <= 1:

@@ -53,7 +53,8 @@ def build_root_agent(settings: Settings, model: Optional[BaseLlm] = None) -> Seq
             guards = Guards.create(sid, models)
             branches.append(SequentialAgent(name=f"solution_{sid}", sub_agents=[
                 InitializerAgent(sid, models, guards),
-                build_refinement_loop(sid, settings.outer_steps, settings.inner_steps, models, guards),
+                build_refinement_loop(sid, settings.outer_steps, settings.extra_outer_steps, settings.inner_steps,
+                                      models, guards),
                 GuardsHolder(name=f"guards_{sid}", sub_agents=guards.agents()),
             ]))
         return SequentialAgent(

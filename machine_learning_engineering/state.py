@@ -70,6 +70,8 @@ class PlanTrial(BaseModel):
 class RefinementStep(BaseModel):
     """One outer-loop step: the ablation result, the chosen block and the plans tried on it."""
 
+    started_s: float = 0.0
+    """Seconds into the run when the step began (how long a step takes decides whether another fits)."""
     ablation: dict[str, float] = Field(default_factory=dict)
     ablation_output: str = ""
     ablation_summary: str = ""
@@ -92,6 +94,8 @@ class SolutionState(BaseModel):
     attempt_id: Optional[int] = None
     initial_score: Optional[float] = None
     steps: list[RefinementStep] = Field(default_factory=list)
+    refinement_over: bool = False
+    """No further outer step: no block left to refine, or not enough time for another step."""
 
     @property
     def refined_blocks(self) -> list[str]:

@@ -105,7 +105,7 @@ def test_hanging_candidate_and_failing_refinement_never_lose_the_best(tmp_path):
         "debugger": lambda p: "I cannot fix this.",
     })
     run_dir = tmp_path / "run"
-    settings = _settings(tmp_path, script_timeout_s=20, outer_steps=2, inner_steps=2)
+    settings = _settings(tmp_path, script_timeout_s=20, outer_steps=2, extra_outer_steps=2, inner_steps=2)
     final = asyncio.run(run_agent(task_dir, settings, run_dir, model=model))
 
     attempts = _journal(run_dir)
@@ -120,6 +120,8 @@ def test_hanging_candidate_and_failing_refinement_never_lose_the_best(tmp_path):
     assert "unchanged since the last study; reusing it" in log
     assert "chosen block: model" in log and "chosen block: preprocessing" in log
     assert "inner plan 2 on preprocessing: score None" in log
+    # A third (extra) step has time, but the chooser names no block left to refine.
+    assert "refinement ends: the chooser named no unrefined block" in log
     assert final["score"] == pytest.approx(good["score"])
     assert (run_dir / "submission.csv").read_bytes() == \
         (run_dir / good["workspace"] / "submission" / "submission.csv").read_bytes()

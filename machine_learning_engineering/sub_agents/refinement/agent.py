@@ -28,31 +28,41 @@ MAX_ABLATION_OUTPUT = 8000
 
 
 class AblationAgent(BaseAgent):
-    """Outer-loop step: ablation study, then the choice of block and first plan."""
+    """Outer-loop step: ablation study, then the choice of block and first plan. After `outer_steps`
+    (when there was at least one), up to `extra_steps` more while time and unrefined blocks remain."""
 
     solution_id: str
     outer_steps: int
+    extra_steps: int
     writer: LlmAgent
     chooser: LlmAgent
     guards: Guards
 
-    def __init__(self, solution_id: str, outer_steps: int, models: Mapping[str, Union[str, BaseLlm]],
-                 guards: Guards) -> None:
+    def __init__(self, solution_id: str, outer_steps: int, extra_steps: int,
+                 models: Mapping[str, Union[str, BaseLlm]], guards: Guards) -> None:
         writer = make_llm_agent(f"ablation_writer_{solution_id}", ABLATION_WRITER, models[ABLATION_WRITER],
                                 "Writes an ablation study of the solution.")
         chooser = make_llm_agent(f"block_chooser_{solution_id}", BLOCK_CHOOSER, models[BLOCK_CHOOSER],
                                  "Chooses the block with the most impact and a first plan.")
         super().__init__(name=f"ablation_{solution_id}", description="Ablation study and block choice.",
-                         solution_id=solution_id, outer_steps=outer_steps, writer=writer, chooser=chooser,
+                         solution_id=solution_id, outer_steps=outer_steps, extra_steps=extra_steps,
+                         writer=writer, chooser=chooser,
                          guards=guards, sub_agents=[writer, chooser])
 
     async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         run = get_run(ctx.session.state)
         solution = read_solution(ctx.session.state, self.solution_id)
-        if (run is None or solution.code is None or run.solution_budget.exhausted
-                or len(solution.steps) >= self.outer_steps):
+        if (run is None or solution.code is None or run.solution_budget.exhausted or solution.refinement_over
+                or len(solution.steps) >= self.outer_steps + (self.extra_steps if self.outer_steps else 0)):
             return
         sid = self.solution_id
+        extra = len(solution.steps) >= self.outer_steps
+        if extra and not _time_for_another_step(run, solution):
+            run.folder.log(f"[{sid}] refinement ends: another outer step would not fit in the time left")
+            solution.refinement_over = True
+            yield state_event(self, ctx, solution_delta(solution))
+            return
+        started_s = run.budget.elapsed()
         previous = solution.steps[-1] if solution.steps else None
         if previous is not None and previous.ablation_output and not any(t.kept for t in previous.trials):
             # No plan was kept since the last study, so the same code would give the same ablation.
@@ -73,8 +83,16 @@ class AblationAgent(BaseAgent):
                                                                             solution.refined_blocks), answer):
             yield event
         choice = extract_json(answer.value or "")
-        step = _step_from_choice(choice if isinstance(choice, dict) else {}, solution, results)
+        choice = choice if isinstance(choice, dict) else {}
+        if extra and choice.get("block") not in _open_blocks(solution):
+            run.folder.log(f"[{sid}] refinement ends: the chooser named no unrefined block "
+                           f"({str(choice.get('summary'))[:200]})")
+            solution.refinement_over = True
+            yield state_event(self, ctx, solution_delta(solution))
+            return
+        step = _step_from_choice(choice, solution, results)
         step.ablation_output = output[-MAX_ABLATION_OUTPUT:]
+        step.started_s = started_s
         run.folder.log(f"[{sid}] chosen block: {step.block} - {step.ablation_summary[:300]}")
         solution.steps.append(step)
         yield state_event(self, ctx, solution_delta(solution),
@@ -172,13 +190,24 @@ class BlockRefinerAgent(BaseAgent):
         yield state_event(self, ctx, solution_delta(solution))
 
 
-def build_refinement_loop(solution_id: str, outer_steps: int, inner_steps: int,
+def build_refinement_loop(solution_id: str, outer_steps: int, extra_steps: int, inner_steps: int,
                           models: Mapping[str, Union[str, BaseLlm]], guards: Guards) -> LoopAgent:
     """Outer LoopAgent (ablation, then the inner LoopAgent over the chosen block)."""
     inner = LoopAgent(name=f"inner_loop_{solution_id}", max_iterations=inner_steps,
                       sub_agents=[BlockRefinerAgent(solution_id, inner_steps, models, guards)])
-    return LoopAgent(name=f"refinement_{solution_id}", max_iterations=outer_steps,
-                     sub_agents=[AblationAgent(solution_id, outer_steps, models, guards), inner])
+    return LoopAgent(name=f"refinement_{solution_id}",
+                     max_iterations=outer_steps + (extra_steps if outer_steps else 0),
+                     sub_agents=[AblationAgent(solution_id, outer_steps, extra_steps, models, guards), inner])
+
+
+def _open_blocks(solution: SolutionState) -> list[str]:
+    return [b for b in block_names(solution.code or "") if b not in solution.refined_blocks]
+
+
+def _time_for_another_step(run: RunContext, solution: SolutionState) -> bool:
+    """Whether the solutions' time left covers another step as long as the previous one."""
+    previous = solution.steps[-1]
+    return run.solution_budget.remaining() >= run.budget.elapsed() - previous.started_s
 
 
 def _apply_block(code: str, block: str, new_block: str | None) -> str | None:
@@ -200,7 +229,7 @@ def _stdout(run: RunContext, outcome: Outcome | None) -> str:
 
 
 def _step_from_choice(choice: dict[str, Any], solution: SolutionState, results: dict[str, float]) -> RefinementStep:
-    available = [b for b in block_names(solution.code or "") if b not in solution.refined_blocks]
+    available = _open_blocks(solution)
     block = choice.get("block")
     if block not in available:
         block = next((b for b in FALLBACK_BLOCKS if b in available), available[0] if available else "")
