@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--solutions", type=int, dest="num_solutions", help="solutions developed in parallel")
     run.add_argument("--candidates", type=int, dest="num_candidates", help="retrieved models per solution")
     run.add_argument("--outer-steps", type=int, dest="outer_steps", help="ablation-guided refinement steps")
+    run.add_argument("--extra-outer-steps", type=int, dest="extra_outer_steps",
+                     help="further outer steps while the budget allows (0: exactly --outer-steps)")
     run.add_argument("--inner-steps", type=int, dest="inner_steps", help="plans tried per refined block")
     run.add_argument("--ensemble-rounds", type=int, dest="ensemble_rounds", help="ensemble plans tried")
     run.add_argument("--script-timeout", type=float, dest="script_timeout_s", help="seconds per script")
@@ -69,7 +71,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env().replace(
         model=args.model, time_budget_s=args.time_budget_s, num_solutions=args.num_solutions,
-        num_candidates=args.num_candidates, outer_steps=args.outer_steps, inner_steps=args.inner_steps,
+        num_candidates=args.num_candidates, outer_steps=args.outer_steps, extra_outer_steps=args.extra_outer_steps,
+        inner_steps=args.inner_steps,
         ensemble_rounds=args.ensemble_rounds, script_timeout_s=args.script_timeout_s, isolation=args.isolation,
         hints=args.hints, model_cards_dirs=tuple(args.model_cards_dirs) if args.model_cards_dirs else None)
     try:
