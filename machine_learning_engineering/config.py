@@ -30,7 +30,9 @@ class Settings:
         outer_steps: refinement outer-loop steps (ablation, then one block) per solution.
         extra_outer_steps: further outer steps a solution may take after `outer_steps` (when it took at
             least one) while its share of the budget allows: each starts only if the time left is at
-            least what the previous step took, and while a block is left to refine.
+            least what the previous step took, and while a block is left to refine. Off by default: on
+            the small bundled tasks the extra selection on validation scores did not carry over to the
+            test sets (eval/bench/reports/2026-12-01-300s-1core/README.md).
         inner_steps: plans tried for the chosen block per outer step.
         ensemble_rounds: ensemble plans tried.
         max_debug_rounds: debugger fixes tried on one failing script before rolling back.
@@ -58,7 +60,7 @@ class Settings:
     parallel_solutions: bool = True
     num_candidates: int = 3
     outer_steps: int = 2
-    extra_outer_steps: int = 3
+    extra_outer_steps: int = 0
     inner_steps: int = 3
     ensemble_rounds: int = 3
     max_debug_rounds: int = 2

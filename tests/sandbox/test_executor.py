@@ -248,14 +248,17 @@ async def test_runs_beyond_the_limit_wait_for_a_slot(data_dir: Path, tmp_path: P
 async def test_a_deadline_counts_the_wait_for_a_slot(data_dir: Path, tmp_path: Path):
     sandbox = make_sandbox(data_dir, "none", max_parallel=1)
     slow = "import time\ntime.sleep(30)\nprint('Final Validation Performance: 1')\n"
-    deadline = time.monotonic() + 3.0
-    first, second, third = await asyncio.gather(
-        sandbox.run(slow, tmp_path / "first", timeout_s=2),
-        sandbox.run(slow, tmp_path / "second", timeout_s=30, deadline=deadline),
-        sandbox.run(slow, tmp_path / "third", timeout_s=30, deadline=deadline))
+    deadline = time.monotonic() + 6.0
+    runs = []
+    # Started half a second apart, so they queue for the one slot in this order.
+    for name, timeout_s, run_deadline in (("first", 2, None), ("second", 30, deadline), ("third", 30, deadline)):
+        runs.append(asyncio.create_task(sandbox.run(slow, tmp_path / name, timeout_s=timeout_s,
+                                                    deadline=run_deadline)))
+        await asyncio.sleep(0.5)
+    first, second, third = await asyncio.gather(*runs)
     assert first.timed_out and first.duration_s < 3.5
     # The second got the slot after about 2 s and was stopped at the deadline, not after 30 s.
-    assert second.timed_out and second.duration_s < 2.0 and time.monotonic() < deadline + 3.0
+    assert second.timed_out and second.duration_s < 5.0 and time.monotonic() < deadline + 4.0
     # The third never got the slot before the deadline: it is not started at all.
     assert not third.ok and not third.timed_out and "deadline passed" in third.failure
 
