@@ -70,6 +70,12 @@ class _Outcome:
     start_error: Optional[str] = None
 
 
+def _not_started(stdout: OutputCapture, stderr: OutputCapture, why: str) -> _Outcome:
+    stdout.close()
+    stderr.close()
+    return _Outcome(None, 0.0, False, False, stdout, stderr, 0, start_error=why)
+
+
 class _ScriptProtocol(asyncio.SubprocessProtocol):
     """Feeds the script's output to its captures as it arrives (they bound the memory used, so
     there is no need for flow control) and tells when the script exited, which a process that
@@ -201,7 +207,8 @@ class Sandbox:
                 if timeout_s > 0:
                     outcome = await self._execute(workspace.resolve(), script, timeout_s)
                 else:
-                    outcome = self._not_started(workspace, "its deadline passed while it waited for a free slot")
+                    outcome = _not_started(*self._captures(workspace),
+                                           "its deadline passed while it waited for a free slot")
         finally:
             verdict = await asyncio.shield(asyncio.to_thread(self._guard.leave, visit))
             await asyncio.to_thread(_tidy, workspace)
@@ -236,12 +243,6 @@ class Sandbox:
         return (OutputCapture(workspace / STDOUT_FILE, cap, OUTPUT_FILE_CAP_BYTES),
                 OutputCapture(workspace / STDERR_FILE, cap, OUTPUT_FILE_CAP_BYTES))
 
-    def _not_started(self, workspace: Path, why: str) -> _Outcome:
-        stdout, stderr = self._captures(workspace)
-        stdout.close()
-        stderr.close()
-        return _Outcome(None, 0.0, False, False, stdout, stderr, 0, start_error=why)
-
     async def _execute(self, workspace: Path, script: str, timeout_s: float) -> _Outcome:
         data_limit = int(self.memory_limit_mb * DATA_LIMIT_FACTOR) << 20
         command = [sys.executable, "-S", "-c", _LAUNCHER, str(data_limit), sys.executable, script]
@@ -256,9 +257,7 @@ class Sandbox:
                 lambda: _ScriptProtocol(loop, stdout, stderr), *command, cwd=workspace, env=env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         except OSError as exc:
-            stdout.close()
-            stderr.close()
-            return _Outcome(None, 0.0, False, False, stdout, stderr, 0, start_error=str(exc))
+            return _not_started(stdout, stderr, str(exc))
         group = ProcessGroup(transport.get_pid())
         watchdog = asyncio.create_task(group.watch_memory(self.memory_limit_mb << 20))
         timed_out = memory_exceeded = False

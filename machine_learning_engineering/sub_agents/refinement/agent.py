@@ -53,7 +53,7 @@ class AblationAgent(BaseAgent):
         run = get_run(ctx.session.state)
         solution = read_solution(ctx.session.state, self.solution_id)
         if (run is None or solution.code is None or run.solution_budget.exhausted or solution.refinement_over
-                or len(solution.steps) >= self.outer_steps + (self.extra_steps if self.outer_steps else 0)):
+                or len(solution.steps) >= max_outer_steps(self.outer_steps, self.extra_steps)):
             return
         sid = self.solution_id
         extra = len(solution.steps) >= self.outer_steps
@@ -196,8 +196,13 @@ def build_refinement_loop(solution_id: str, outer_steps: int, extra_steps: int, 
     inner = LoopAgent(name=f"inner_loop_{solution_id}", max_iterations=inner_steps,
                       sub_agents=[BlockRefinerAgent(solution_id, inner_steps, models, guards)])
     return LoopAgent(name=f"refinement_{solution_id}",
-                     max_iterations=outer_steps + (extra_steps if outer_steps else 0),
+                     max_iterations=max_outer_steps(outer_steps, extra_steps),
                      sub_agents=[AblationAgent(solution_id, outer_steps, extra_steps, models, guards), inner])
+
+
+def max_outer_steps(outer_steps: int, extra_steps: int) -> int:
+    """Extra steps only extend a refinement that was asked for (outer_steps 0 means none)."""
+    return outer_steps + extra_steps if outer_steps else 0
 
 
 def _open_blocks(solution: SolutionState) -> list[str]:

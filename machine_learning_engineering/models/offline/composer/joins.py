@@ -29,10 +29,10 @@ def join_table(frame, table, key, prefix):
     table = table.copy()
     table[key] = table[key].astype(str)
     if table[key].duplicated().any():
-        numeric = table.drop(columns=[key]).select_dtypes("number")
-        grouped = numeric.groupby(table[key]).agg(["mean", "min", "max"])
+        groups = table.drop(columns=[key]).select_dtypes("number").groupby(table[key])
+        grouped = groups.agg(["mean", "min", "max"])
         grouped.columns = [f"{{a}}_{{b}}" for a, b in grouped.columns]
-        grouped[f"{{prefix}}rows"] = table.groupby(key).size()
+        grouped[f"{{prefix}}rows"] = groups.size()
         table = grouped.reset_index()
     table = table.rename(columns={{c: f"{{prefix}}{{c}}" for c in table.columns if c != key and c in frame.columns}})
     joined = frame.assign(**{{key: frame[key].astype(str)}}).merge(table, on=key, how="left")
