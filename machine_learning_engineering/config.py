@@ -49,6 +49,11 @@ class Settings:
         runs_dir: where run folders are created.
         model_cards_dirs: extra folders of user model cards and recipes (human-in-the-loop).
         hints: free-text advice from a human, shown to every agent.
+        max_cost_usd: model spend at which the run stops asking models and ends with the best
+            submission so far (0: no limit). Calls of models with no known price are not counted.
+        llm_timeout_s: longest one model call may take (also capped by the remaining budget).
+        max_answer_retries: times a role is asked again when its answer cannot be used, before the
+            step goes on without it.
         n_folds: cross-validation folds the solutions use.
         seed: seed for folds and models.
     """
@@ -76,16 +81,20 @@ class Settings:
     runs_dir: Path = Path("runs")
     model_cards_dirs: tuple[Path, ...] = ()
     hints: str = ""
+    max_cost_usd: float = 0.0
+    llm_timeout_s: float = 300.0
+    max_answer_retries: int = 2
     n_folds: int = 5
     seed: int = 42
 
     def __post_init__(self) -> None:
         positive = ("time_budget_s", "num_solutions", "num_candidates", "script_timeout_s",
-                    "max_parallel", "cores_per_run", "memory_limit_mb", "n_folds")
+                    "max_parallel", "cores_per_run", "memory_limit_mb", "n_folds", "llm_timeout_s")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
-        for name in ("outer_steps", "extra_outer_steps", "inner_steps", "ensemble_rounds", "max_debug_rounds"):
+        for name in ("outer_steps", "extra_outer_steps", "inner_steps", "ensemble_rounds", "max_debug_rounds",
+                     "max_answer_retries", "max_cost_usd"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be zero or more, got {getattr(self, name)!r}")
         if not 0 < self.candidate_time_share <= 1:

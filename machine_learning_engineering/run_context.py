@@ -13,6 +13,7 @@ from typing import Any, Mapping, Optional
 
 from .config import Settings
 from .knowledge import Catalog, load_catalog
+from .record.exchanges import ExchangeLog
 from .record.run_folder import RunFolder
 from .sandbox import Sandbox
 from .state import RUN_DIR
@@ -33,6 +34,7 @@ class RunContext:
     folder: RunFolder
     runner: CodeRunner
     catalog: Catalog
+    exchanges: ExchangeLog
 
     @property
     def budget(self) -> Budget:
@@ -72,7 +74,8 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
                         settings.candidate_time_share,
                         settings.ensemble_time_share * settings.time_budget_s if combines else 0.0)
     brief = make_brief(task, profile_task(task), n_folds=settings.n_folds, seed=settings.seed)
-    run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog)
+    run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog,
+                     exchanges=ExchangeLog(folder.root, settings.max_cost_usd))
     folder.write_json("run.json", {"task": str(task.root), "task_name": task.name, "status": "running",
                                    "settings": settings.to_dict(), "brief": brief})
     folder.log(f"run folder {folder.root}")

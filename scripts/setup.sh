@@ -17,7 +17,7 @@ pip_install() {
 }
 if [ ! -f "$stamp" ]; then
   pip_install --upgrade pip
-  pip_install -e ".[dev,bundled]" "torch==2.14.1" "torchvision==0.29.1"
+  pip_install -e ".[dev,bundled,litellm]" "torch==2.14.1" "torchvision==0.29.1"
   touch "$stamp"
 fi
 

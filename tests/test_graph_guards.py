@@ -13,7 +13,7 @@ import pytest
 from machine_learning_engineering.cli import run_agent
 from machine_learning_engineering.config import Settings
 from machine_learning_engineering.task import grade, load_task
-from machine_learning_engineering.tools.code_blocks import extract_code
+from machine_learning_engineering.sub_agents.roles import read_request
 
 from .graph_fixtures import CLEAN_SCALER, LEAKY_SCALER, READ_EXTRA, make_binary_task, script
 from .scripted_model import ScriptedModel, fenced
@@ -37,19 +37,19 @@ def test_debugger_leakage_and_usage_checkers_catch_and_repair(tmp_path):
     task_dir = make_binary_task(tmp_path / "task")
 
     def writer(prompt: str) -> str:
-        if "name: leaky_logreg" in prompt:
+        if read_request(prompt).model_name == "leaky_logreg":
             return fenced("python", script(leaky=True))   # fits the scaler on test rows, ignores extra.csv
         return fenced("python", script(extra=True, bug=True))  # crashes with a KeyError
 
     def leakage(prompt: str) -> str:
-        code = extract_code(prompt)
+        code = read_request(prompt).code
         if LEAKY_SCALER in code:
             return fenced("json", '{"leakage": true, "explanation": "scaler fit on train+test"}') + "\n" + \
                 fenced("python", code.replace(LEAKY_SCALER, CLEAN_SCALER))
         return fenced("json", '{"leakage": false, "explanation": "ok"}')
 
     def usage(prompt: str) -> str:
-        code = extract_code(prompt)
+        code = read_request(prompt).code
         if "extra.csv" not in code:
             revised = code.replace('test = pd.read_csv("input/test.csv")\n',
                                    'test = pd.read_csv("input/test.csv")\n' + READ_EXTRA + "\n")
@@ -59,7 +59,7 @@ def test_debugger_leakage_and_usage_checkers_catch_and_repair(tmp_path):
 
     def debugger(prompt: str) -> str:
         assert "no_such_column" in prompt and "KeyError" in prompt
-        return fenced("python", extract_code(prompt).replace(' + ["no_such_column"]', ""))
+        return fenced("python", read_request(prompt).code.replace(' + ["no_such_column"]', ""))
 
     model = ScriptedModel(answers={"retriever": _retrieval(["leaky_logreg", "buggy_logreg"]),
                                    "candidate_writer": writer, "leakage_checker": leakage,
@@ -88,7 +88,7 @@ def test_hanging_candidate_and_failing_refinement_never_lose_the_best(tmp_path):
     hang = "import time\nwhile True:\n    time.sleep(1)\n"
 
     def writer(prompt: str) -> str:
-        return fenced("python", script(extra=True) if "name: good" in prompt else hang)
+        return fenced("python", script(extra=True) if read_request(prompt).model_name == "good" else hang)
 
     ablation = ('print("Ablation baseline -> 0.9")\nprint("Ablation result: model -> 0.7")\n'
                 'print("Final Validation Performance: 0.9")\n')

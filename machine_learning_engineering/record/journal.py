@@ -25,6 +25,7 @@ class Attempt:
         score: validation score the script printed, None when it failed.
         failure: one-line reason when it failed.
         submission_ok: whether its submission passed the format check (None: not checked).
+        exchange: the model exchange that wrote its code (a file under `exchanges/`), when a model did.
     """
 
     id: int
@@ -40,6 +41,7 @@ class Attempt:
     memory_exceeded: bool = False
     submission_ok: Optional[bool] = None
     submission_problems: list[str] = field(default_factory=list)
+    exchange: Optional[str] = None
     finished_at: float = 0.0
 
     @property

@@ -1,16 +1,20 @@
-"""Pieces every agent's prompt shares: the role header, sections, the task and the script contract.
+"""Pieces every role's request shares: the task (description, brief, hints) and the script contract.
 
-Prompts are Markdown with `## Title` sections; structured inputs sit in ```json fences and code in
-```python fences, so any LLM (and the offline engine) can read them back reliably.
+Each role's request lives in its agent's `prompt.py`, built on `protocol.RoleRequest`: the fields
+are the prompt's sections, so the prompt an LLM reads and the request the offline engine reads
+back are the same object.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Annotated, Any
 
-from ..tools.code_blocks import fenced
-from .llm_steps import role_header
+from pydantic import Field
+
+from ..protocol import CODE, JSON, PLAIN, TEXT, RoleRequest, Section
+
+if TYPE_CHECKING:
+    from ..run_context import RunContext
 
 SCORE_LINE = "Final Validation Performance: <score>"
 
@@ -28,28 +32,28 @@ SCRIPT_CONTRACT = """\
 - Use only installed packages (numpy, pandas, scikit-learn, lightgbm, xgboost, catboost, torch, timm);
   no network access, no downloads, no `exit()` calls; finish well within the time limit."""
 
+MAX_DESCRIPTION_CHARS = 6000
+MAX_OUTPUT_CHARS = 6000
 
-def section(title: str, body: str) -> str:
-    return f"## {title}\n{body.strip()}\n"
-
-
-def json_section(title: str, data: Any) -> str:
-    return section(title, fenced("json", json.dumps(data, indent=1, default=str)))
+Brief = Annotated[dict[str, Any], Section("Task brief", JSON)]
+ScriptRules = Annotated[str, Section("Script rules", TEXT)]
 
 
-def code_section(title: str, code: str) -> str:
-    return section(title, fenced("python", code))
+class TaskRequest(RoleRequest):
+    """A request that shows the task: its description, the brief, and the user's hints."""
+
+    description: Annotated[str, Section("Task description", TEXT)] = ""
+    brief: Brief = Field(default_factory=dict)
+    hints: Annotated[str, Section("Hints from the user", TEXT)] = ""
+
+    def model_post_init(self, __context: Any) -> None:
+        self.description = self.description[:MAX_DESCRIPTION_CHARS]
 
 
-def compose(role: str, intro: str, sections: Iterable[str], answer_format: str) -> str:
-    """A full prompt: role header, what the agent does, the inputs, and the answer it must give."""
-    parts = [role_header(role), intro.strip(), *sections, section("Answer format", answer_format)]
-    return "\n\n".join(p.strip() for p in parts if p.strip()) + "\n"
+def task_fields(run: "RunContext") -> dict[str, Any]:
+    """The `TaskRequest` fields of a run: its brief, description and the user's hints."""
+    return dict(brief=run.brief, description=run.task.description, hints=run.settings.hints)
 
 
-def task_sections(brief: dict[str, Any], description: str, hints: str = "") -> list[str]:
-    """The task as every agent sees it: the description, the brief, and any human hints."""
-    parts = [section("Task description", description[:6000]), json_section("Task brief", brief)]
-    if hints.strip():
-        parts.append(section("Hints from the user", hints))
-    return parts
+__all__ = ["task_fields", "CODE", "JSON", "PLAIN", "TEXT", "SCRIPT_CONTRACT", "SCORE_LINE", "MAX_OUTPUT_CHARS", "Section",
+           "TaskRequest", "ScriptRules", "Brief"]

@@ -1,4 +1,4 @@
-"""Reading code out of model answers, and the block convention every solution script follows.
+"""The block convention every solution script follows.
 
 A solution script is divided into named blocks by marker lines `# [block: NAME]`, in the order of
 BLOCK_ORDER; refinement replaces one block's text and keeps the rest. Text before the first marker
@@ -7,44 +7,17 @@ is a preamble named "".
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Optional
-
-_FENCE = re.compile(r"```([A-Za-z0-9_+-]*)[ \t]*\n(.*?)```", re.DOTALL)
-
-
-def fenced(language: str, text: str) -> str:
-    """Text wrapped in a Markdown code fence."""
-    return f"```{language}\n{text.rstrip()}\n```"
-
-
-def extract_code(answer: str) -> Optional[str]:
-    """The longest Python code fence of a model answer (None when there is none)."""
-    blocks = [body for lang, body in _FENCE.findall(answer) if lang.lower() in ("python", "py", "")]
-    if not blocks:
-        return None
-    return max(blocks, key=len).strip("\n") + "\n"
-
-
-def extract_json(answer: str) -> Optional[Any]:
-    """The first JSON value of a model answer: a ```json fence, else the outermost braces/brackets."""
-    candidates = [body for lang, body in _FENCE.findall(answer) if lang.lower() == "json"]
-    stripped = answer.strip()
-    candidates.append(stripped)
-    spans = [(stripped.find(o), stripped.rfind(c)) for o, c in (("{", "}"), ("[", "]"))]
-    for start, end in sorted(span for span in spans if 0 <= span[0] < span[1]):  # the outermost first
-        candidates.append(stripped[start:end + 1])
-    for text in candidates:
-        try:
-            return json.loads(text)
-        except (json.JSONDecodeError, ValueError):
-            continue
-    return None
-
 
 BLOCK_ORDER = ("setup", "preprocessing", "features", "model", "validation", "postprocess", "submission")
 MARKER_RE = re.compile(r"^# \[block: ([A-Za-z0-9_]+)\][ \t]*$", re.M)
+# Marker lines as models write them: spacing and case vary.
+_LOOSE_MARKER_RE = re.compile(r"^[ \t]*#[ \t]*\[[ \t]*block[ \t]*:[ \t]*([A-Za-z0-9_]+)[ \t]*\][ \t]*$", re.M | re.I)
+
+
+def normalise_markers(code: str) -> str:
+    """`code` with every loosely written marker line (`#[block:model ]`) in its exact form."""
+    return _LOOSE_MARKER_RE.sub(lambda m: marker(m.group(1)), code)
 
 
 def marker(name: str) -> str:

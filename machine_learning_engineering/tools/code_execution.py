@@ -24,21 +24,33 @@ SOLUTION_PHASES = ("candidate", "merge", "ablation", "refine")
 
 
 class Budget:
-    """A wall-clock budget; every phase asks it how long the next script may take."""
+    """A wall-clock budget; every phase asks it how long the next script may take. A halted
+    budget (the cost budget is spent) has no time left, for every phase that shares its clock."""
 
-    def __init__(self, seconds: float, started: Optional[float] = None) -> None:
+    def __init__(self, seconds: float, started: Optional[float] = None, _halts: Optional[list[str]] = None) -> None:
         self.seconds = seconds
         self.started = time.monotonic() if started is None else started
+        self._halts = [] if _halts is None else _halts
 
     def less(self, seconds: float) -> "Budget":
         """The same clock with `seconds` held back at the end (for a later phase)."""
-        return Budget(self.seconds - seconds, started=self.started)
+        return Budget(self.seconds - seconds, started=self.started, _halts=self._halts)
+
+    def halt(self, reason: str) -> None:
+        """Ends the budget now, for this budget and every one sharing its clock."""
+        if not self._halts:
+            self._halts.append(reason)
+
+    @property
+    def halted(self) -> Optional[str]:
+        """Why the budget was halted, or None."""
+        return self._halts[0] if self._halts else None
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     def remaining(self) -> float:
-        return self.seconds - self.elapsed()
+        return 0.0 if self._halts else self.seconds - self.elapsed()
 
     def deadline(self) -> float:
         """The `time.monotonic()` value by which every script must have ended."""
@@ -69,13 +81,13 @@ class CodeRunner:
 
     async def execute(self, code: str, *, solution_id: str, phase: str, label: str,
                       parent: Optional[int] = None, extra_files: Optional[Mapping[str, Path]] = None,
-                      promote: bool = True) -> Attempt:
+                      promote: bool = True, exchange: Optional[str] = None) -> Attempt:
         """Runs one script and records it. Never raises for a failing script: the failure is in
         the returned attempt."""
         attempt_id = self.folder.journal.new_id()
         workspace = self.folder.new_workspace(attempt_id, solution_id, phase)
         attempt = Attempt(id=attempt_id, solution_id=solution_id, phase=phase, label=label,
-                          workspace=str(workspace.relative_to(self.folder.root)), parent=parent)
+                          workspace=str(workspace.relative_to(self.folder.root)), parent=parent, exchange=exchange)
         budget = self.budget_for(phase)
         cap = self.script_timeout_s
         if phase == "candidate":

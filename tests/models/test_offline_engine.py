@@ -11,14 +11,15 @@ from google.genai import types
 from machine_learning_engineering.models.offline.engine import OfflineEngine
 from machine_learning_engineering.models.offline.roles.guards import find_leaks
 from machine_learning_engineering.bundled_tasks import build_task
-from machine_learning_engineering.state import PlanTrial, RetrievedModel
-from machine_learning_engineering.sub_agents.guards.prompt import debug_prompt, usage_prompt
-from machine_learning_engineering.sub_agents.initializer.prompt import candidate_prompt
-from machine_learning_engineering.sub_agents.refinement.prompt import planner_prompt
-from machine_learning_engineering.sub_agents.retriever.prompt import retrieval_prompt
+from machine_learning_engineering.state import PlanTrial
+from machine_learning_engineering.protocol import RoleRequest
+from machine_learning_engineering.sub_agents.guards.prompt import DebugRequest, UsageRequest
+from machine_learning_engineering.sub_agents.initializer.prompt import CandidateRequest
+from machine_learning_engineering.sub_agents.refinement.prompt import PlannerRequest
+from machine_learning_engineering.sub_agents.retriever.prompt import RetrievalRequest
 from machine_learning_engineering.task import load_task, profile_task
 from machine_learning_engineering.task.brief import make_brief
-from machine_learning_engineering.tools.code_blocks import block_names, extract_code, extract_json, get_block, replace_block
+from machine_learning_engineering.tools.code_blocks import block_names, get_block, replace_block
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,9 @@ def engine():
     return OfflineEngine()
 
 
-def _ask(engine: OfflineEngine, prompt: str, tool_result: dict | None = None):
+def _ask(engine: OfflineEngine, request: RoleRequest, tool_result: dict | None = None):
+    """The engine's reply part to a rendered request (as an LLM agent would send it)."""
+    prompt = request.render()
     contents = [types.Content(role="user", parts=[types.Part(text="Continue.")])]
     if tool_result is not None:
         contents.append(types.Content(role="user", parts=[types.Part(function_response=types.FunctionResponse(
@@ -45,50 +48,59 @@ def _ask(engine: OfflineEngine, prompt: str, tool_result: dict | None = None):
 
 
 def test_retriever_searches_the_catalog_then_answers_with_models(engine, brief):
-    prompt = retrieval_prompt(brief, "Predict the diagnosis.", "", 3)
-    first = _ask(engine, prompt)
+    request = RetrievalRequest(brief=brief, description="Predict the diagnosis.", count=3)
+    first = _ask(engine, request)
     assert first.function_call.name == "search_model_cards"
     assert "binary" in first.function_call.args["query"]
     cards = {"models": [{"name": n, "summary": f"{n} card", "example_code": "..."}
                         for n in ("lightgbm", "catboost", "xgboost", "random_forest")]}
-    answer = extract_json(_ask(engine, prompt, cards).text)
-    assert [m["name"] for m in answer] == ["lightgbm", "catboost", "xgboost"]
+    answer = request.answer_text(_ask(engine, request, cards).text)
+    assert [m.name for m in answer.models] == ["lightgbm", "catboost", "xgboost"]
+
+
+def _candidate(engine, brief) -> str:
+    request = CandidateRequest(brief=brief, description="desc", model_name="lightgbm")
+    return request.answer_text(_ask(engine, request).text).code
 
 
 def test_candidate_writer_follows_the_block_contract(engine, brief):
-    text = _ask(engine, candidate_prompt(brief, "desc", "", RetrievedModel(name="lightgbm"))).text
-    code = extract_code(text)
+    code = _candidate(engine, brief)
     assert block_names(code)[:3] == ["setup", "preprocessing", "features"]
     assert "lightgbm" in code and "Final Validation Performance" in code
     compile(code, "candidate.py", "exec")
 
 
 def test_debugger_restores_the_block_named_by_the_error(engine, brief):
-    code = extract_code(_ask(engine, candidate_prompt(brief, "desc", "", RetrievedModel(name="lightgbm"))).text)
+    code = _candidate(engine, brief)
     broken = replace_block(code, "preprocessing",
                            "def preprocess(train_df, test_df):\n    raise ValueError('boom')\n")
     error = "Traceback:\n  File \"solution.py\", line 300, in preprocess\nValueError: could not convert string to float: 'abc'"
-    fixed = extract_code(_ask(engine, debug_prompt(brief, broken, error)).text)
+    request = DebugRequest(brief=brief, code=broken, error=error)
+    fixed = request.answer_text(_ask(engine, request).text).code
     assert "raise ValueError('boom')" not in fixed
     assert get_block(fixed, "preprocessing") == get_block(code, "preprocessing")
     assert get_block(fixed, "model") == get_block(broken, "model")
 
 
 def test_planner_builds_on_history_and_stops_when_out_of_ideas(engine, brief):
-    code = extract_code(_ask(engine, candidate_prompt(brief, "desc", "", RetrievedModel(name="lightgbm"))).text)
-    first = extract_json(_ask(engine, planner_prompt(brief, code, "model", [], 0.99)).text)
-    assert first["recipe"] and first["plan"]
-    tried = [PlanTrial(plan=first["plan"], recipe=first["recipe"], score=0.995, kept=True)]
-    second = extract_json(_ask(engine, planner_prompt(brief, code, "model", tried, 0.99)).text)
-    assert second["recipe"] != first["recipe"]
-    seen = [first["recipe"], second["recipe"]]
+    code = _candidate(engine, brief)
+
+    def plan(trials: list[PlanTrial]):
+        request = PlannerRequest(brief=brief, code=code, block="model", baseline=0.99,
+                                 trials=[t.model_dump(include={"plan", "recipe", "score", "kept"}) for t in trials])
+        return request.answer_text(_ask(engine, request).text)
+
+    first = plan([])
+    assert first.recipe and first.plan
+    second = plan([PlanTrial(plan=first.plan, recipe=first.recipe, score=0.995, kept=True)])
+    assert second.recipe != first.recipe
+    seen = [first.recipe, second.recipe]
     for _ in range(40):
-        trials = [PlanTrial(plan="p", recipe=r, score=0.9) for r in seen]
-        answer = extract_json(_ask(engine, planner_prompt(brief, code, "model", trials, 0.99)).text)
-        if answer.get("stop"):
+        answer = plan([PlanTrial(plan="p", recipe=r, score=0.9) for r in seen])
+        if answer.stop:
             break
-        assert answer["recipe"] not in seen
-        seen.append(answer["recipe"])
+        assert answer.recipe not in seen
+        seen.append(answer.recipe)
     else:
         pytest.fail("the planner never ran out of recipes")
 
@@ -96,12 +108,13 @@ def test_planner_builds_on_history_and_stops_when_out_of_ideas(engine, brief):
 def test_usage_checker_reports_an_unread_data_file(engine, brief):
     code = "import pandas as pd\ntrain = pd.read_csv('input/train.csv')\ntest = pd.read_csv('input/test.csv')\n" \
            "sub = pd.read_csv('input/sample_submission.csv')\n"
-    answer = extract_json(_ask(engine, usage_prompt(brief, code, "inventory",
-                                                    ["train.csv", "test.csv", "sample_submission.csv", "extra.csv"], {})).text)
-    assert answer["all_used"] is False and answer["unused"] == ["extra.csv"]
-    answer = extract_json(_ask(engine, usage_prompt(brief, code, "inventory",
-                                                    ["train.csv", "test.csv", "sample_submission.csv"], {})).text)
-    assert answer["all_used"] is True
+    def check(files: list[str]):
+        request = UsageRequest(brief=brief, code=code, inventory="inventory", data_files=files)
+        return request.answer_text(_ask(engine, request).text)
+
+    answer = check(["train.csv", "test.csv", "sample_submission.csv", "extra.csv"])
+    assert answer.all_used is False and answer.unused == ["extra.csv"]
+    assert check(["train.csv", "test.csv", "sample_submission.csv"]).all_used is True
 
 
 @pytest.mark.parametrize("code, leaks", [

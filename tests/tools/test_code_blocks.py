@@ -1,7 +1,7 @@
 import pytest
 
-from machine_learning_engineering.tools.code_blocks import (block_names, extract_code, extract_json, get_block,
-                                                            replace_block, split_blocks)
+from machine_learning_engineering.tools.code_blocks import (block_names, get_block, normalise_markers, replace_block,
+                                                            split_blocks)
 
 SCRIPT = "import os\n# [block: setup]\nx = 1\n# [block: model]\ny = x + 1\n# [block: submission]\nprint(y)\n"
 
@@ -19,9 +19,7 @@ def test_replace_one_block_keeps_the_rest():
         replace_block(SCRIPT, "features", "pass")
 
 
-def test_extract_code_and_json_from_answers():
-    answer = "Here:\n```json\n{\"a\": 1}\n```\nand\n```python\nprint(1)\n```\n```python\nprint('longer one')\n```"
-    assert extract_code(answer) == "print('longer one')\n"
-    assert extract_json(answer) == {"a": 1}
-    assert extract_json('The list: [{"name": "x"}] done') == [{"name": "x"}]
-    assert extract_code("no code here") is None and extract_json("nothing") is None
+def test_loose_markers_are_normalised():
+    loose = "#[block:setup ]\nx = 1\n   #  [ Block : model]\ny = 2\n"
+    assert block_names(normalise_markers(loose)) == ["setup", "model"]
+    assert normalise_markers(SCRIPT) == SCRIPT

@@ -1,7 +1,8 @@
 """The offline engine: an ADK model that plays every agent's role with no network and no key.
 
-It reads the request an LLM would get (the role header and the prompt's sections), answers in the
-format an LLM must produce (code in fences, JSON plans, tool calls), and draws its knowledge from the
+It reads the request an LLM would get back into the role's typed request (`sub_agents.roles`),
+answers in the format an LLM must produce (the role's answer model, rendered: code in fences, JSON
+plans; or a tool call), and draws its knowledge from the
 catalog of model cards, refinement recipes and ensemble strategies (`machine_learning_engineering/
 knowledge`, extended by the user's own folders).
 """
@@ -19,8 +20,14 @@ from google.adk.models.llm_response import LlmResponse
 from google.genai import types
 
 from ...knowledge import Catalog, load_catalog
-from .prompt_reader import read_prompt
+from ...protocol import RoleAnswer
+from ...sub_agents.roles import read_request
 from .roles import HANDLERS, Reply, ToolCall
+
+GREETING = ("I am the MLE-STAR offline engine. I answer the agents of the MLE-STAR graph; "
+            "give me a task folder, e.g. 'solve tasks/breast-cancer'.")
+# Rough characters per token, to report the engine's work in the same units as an LLM's.
+CHARS_PER_TOKEN = 4
 
 
 class OfflineEngine(BaseLlm):
@@ -35,14 +42,11 @@ class OfflineEngine(BaseLlm):
 
     async def generate_content_async(self, llm_request: LlmRequest, stream: bool = False
                                      ) -> AsyncGenerator[LlmResponse, None]:
-        prompt = read_prompt(_request_text(llm_request))
-        handler = HANDLERS.get(prompt.role or "")
-        if handler is None:
-            reply: Reply = ("I am the MLE-STAR offline engine. I answer the agents of the MLE-STAR graph; "
-                            "give me a task folder, e.g. 'solve tasks/breast-cancer'.")
-        else:
-            reply = handler(prompt, self.catalog, _tool_results(llm_request))
-        yield _response(reply)
+        text = _request_text(llm_request)
+        request = read_request(text)
+        handler = HANDLERS.get(request.role) if request is not None else None
+        reply: Reply = GREETING if handler is None else handler(request, self.catalog, _tool_results(llm_request))
+        yield _response(reply, prompt_chars=len(text))
 
 
 def _request_text(request: LlmRequest) -> str:
@@ -70,9 +74,15 @@ def _tool_results(request: LlmRequest) -> dict[str, object]:
     return results
 
 
-def _response(reply: Reply) -> LlmResponse:
+def _response(reply: Reply, prompt_chars: int) -> LlmResponse:
     if isinstance(reply, ToolCall):
         part = types.Part(function_call=types.FunctionCall(name=reply.name, args=reply.args))
+        answer_chars = len(json.dumps(reply.args))
     else:
-        part = types.Part(text=reply if isinstance(reply, str) else json.dumps(reply))
-    return LlmResponse(content=types.Content(role="model", parts=[part]), turn_complete=True)
+        text = reply.render() if isinstance(reply, RoleAnswer) else str(reply)
+        part = types.Part(text=text)
+        answer_chars = len(text)
+    usage = types.GenerateContentResponseUsageMetadata(
+        prompt_token_count=prompt_chars // CHARS_PER_TOKEN, candidates_token_count=answer_chars // CHARS_PER_TOKEN,
+        total_token_count=(prompt_chars + answer_chars) // CHARS_PER_TOKEN)
+    return LlmResponse(content=types.Content(role="model", parts=[part]), turn_complete=True, usage_metadata=usage)

@@ -12,10 +12,11 @@ from google.adk.models.base_llm import BaseLlm
 
 from ...run_context import RunContext, get_run
 from ...state import ENSEMBLE, EnsembleTrial, read_ensemble, read_solution, solution_ids
-from ...tools.code_blocks import extract_code, extract_json
+from ...protocol import EnsemblePlanAnswer, ScriptAnswer
 from ..guards.agent import Guards, Outcome, guarded_execute
 from ..llm_steps import Box, ask, make_llm_agent, state_event
-from .prompt import ENSEMBLE_IMPLEMENTER, ENSEMBLE_PLANNER, ensemble_implement_prompt, ensemble_plan_prompt
+from ..prompt_parts import task_fields
+from .prompt import ENSEMBLE_IMPLEMENTER, ENSEMBLE_PLANNER, EnsembleImplementRequest, EnsemblePlanRequest
 
 ARTIFACTS = ("oof.npy", "test_pred.npy", "meta.json")
 MAX_MEMBERS = 8
@@ -47,30 +48,32 @@ class EnsembleRoundAgent(BaseAgent):
         if len(members) < 2 or len(ensemble.trials) >= self.rounds or ensemble.trials and ensemble.trials[-1].plan == "":
             return
         scores = {f"m{aid}": a.score for aid, a in members.items()}
-        answer: Box[str] = Box()
-        async for event in ask(self, ctx, self.planner, ensemble_plan_prompt(run.brief, scores, ensemble.trials),
-                               answer):
+        answer: Box[EnsemblePlanAnswer] = Box()
+        strategies = {s.name: s.plan for s in run.catalog.ensembles_for(run.brief["task_kind"]) if s.holds_for(run.brief)}
+        history = [t.model_dump(include={"plan", "strategy", "score", "failure"}) for t in ensemble.trials]
+        request = EnsemblePlanRequest(**task_fields(run), members=scores, strategies=strategies, trials=history)
+        async for event in ask(self, ctx, self.planner, request, answer):
             yield event
-        plan = extract_json(answer.value or "")
-        plan = plan if isinstance(plan, dict) else {}
+        plan = answer.value.model_dump(exclude_defaults=True) if answer.value else {}
         if plan.get("stop") or not str(plan.get("plan", "")).strip():
             ensemble.trials.append(EnsembleTrial(plan="", failure="no further plan"))
             yield state_event(self, ctx, {ENSEMBLE: ensemble.model_dump(mode="json")})
             return
         trial = EnsembleTrial(plan=str(plan["plan"]), strategy=plan.get("strategy"))
-        answer = Box()
-        async for event in ask(self, ctx, self.implementer, ensemble_implement_prompt(run.brief, scores, plan), answer):
+        implemented: Box[ScriptAnswer] = Box()
+        request = EnsembleImplementRequest(**task_fields(run), members=scores, plan=plan)
+        async for event in ask(self, ctx, self.implementer, request, implemented):
             yield event
-        code = extract_code(answer.value or "")
-        if code is None:
-            trial.failure = "the implementer returned no code"
+        if implemented.value is None:
+            trial.failure = "the implementer returned no usable script"
         else:
             files = {f"members/m{aid}/{name}": run.folder.workspace_of(a) / "artifacts" / name
                      for aid, a in members.items() for name in ARTIFACTS}
             out: Box[Outcome] = Box()
-            async for event in guarded_execute(self, ctx, run, self.guards, code, solution_id="ensemble",
-                                               phase="ensemble", label=trial.strategy or trial.plan[:60], out=out,
-                                               extra_files=files):
+            async for event in guarded_execute(self, ctx, run, self.guards, implemented.value.code,
+                                               solution_id="ensemble", phase="ensemble",
+                                               label=trial.strategy or trial.plan[:60], out=out, extra_files=files,
+                                               exchange=implemented.exchange):
                 yield event
             attempt = out.value.attempt
             trial.attempt_id, trial.score, trial.failure = attempt.id, attempt.score, attempt.failure

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncGenerator, Mapping, Optional, Union
+from typing import AsyncGenerator, Mapping, Optional, Sequence, Union
 
 from google.adk.agents import BaseAgent, LlmAgent
 from google.adk.agents.invocation_context import InvocationContext
@@ -17,9 +17,10 @@ from ...record.journal import Attempt
 from ...run_context import RunContext
 from ...task.inventory import summarise_inventory
 from ...task.tables import TABLE_KINDS, read_header
-from ...tools.code_blocks import extract_code, extract_json
+from ...protocol import LeakageAnswer, ScriptAnswer, UsageAnswer
 from ..llm_steps import Box, ask, make_llm_agent
-from .prompt import DEBUGGER, LEAKAGE_CHECKER, USAGE_CHECKER, debug_prompt, leakage_prompt, usage_prompt
+from ..prompt_parts import task_fields
+from .prompt import DEBUGGER, LEAKAGE_CHECKER, USAGE_CHECKER, DebugRequest, LeakageRequest, UsageRequest
 
 
 MAX_LISTED_FILES = 50
@@ -36,10 +37,11 @@ class Guards:
     usage_checker: LlmAgent
 
     @classmethod
-    def create(cls, suffix: str, models: Mapping[str, Union[str, BaseLlm]]) -> "Guards":
+    def create(cls, suffix: str, models: Mapping[str, Union[str, BaseLlm]], tools: Sequence = ()) -> "Guards":
+        """`tools` are offered to the debugger (web search, with Gemini)."""
         return cls(
             debugger=make_llm_agent(f"debugger_{suffix}", DEBUGGER, models[DEBUGGER],
-                                    "Fixes scripts that fail, from their traceback."),
+                                    "Fixes scripts that fail, from their traceback.", tools=tools),
             leakage_checker=make_llm_agent(f"leakage_checker_{suffix}", LEAKAGE_CHECKER, models[LEAKAGE_CHECKER],
                                            "Finds and repairs data leakage."),
             usage_checker=make_llm_agent(f"usage_checker_{suffix}", USAGE_CHECKER, models[USAGE_CHECKER],
@@ -62,49 +64,49 @@ async def guarded_execute(parent: BaseAgent, ctx: InvocationContext, run: RunCon
                           code: str, *, solution_id: str, phase: str, label: str, out: Box[Outcome],
                           check_usage: bool = False, check_leakage: bool = True,
                           extra_files: Optional[Mapping[str, Path]] = None,
-                          promote: bool = True) -> AsyncGenerator[Event, None]:
-    """Checks, runs and (when it fails) debugs one script; the final outcome lands in `out`."""
+                          promote: bool = True, exchange: Optional[str] = None) -> AsyncGenerator[Event, None]:
+    """Checks, runs and (when it fails) debugs one script; the final outcome lands in `out`.
+    `exchange` names the model exchange that wrote the script (recorded with its attempt)."""
+    task = task_fields(run)
     if check_leakage and run.settings.check_leakage:
-        answer: Box[str] = Box()
-        async for event in ask(parent, ctx, guards.leakage_checker, leakage_prompt(run.brief, code), answer):
+        leak: Box[LeakageAnswer] = Box()
+        async for event in ask(parent, ctx, guards.leakage_checker, LeakageRequest(**task, code=code), leak):
             yield event
-        verdict, fixed = extract_json(answer.value or ""), extract_code(answer.value or "")
-        if isinstance(verdict, dict) and verdict.get("leakage"):
-            run.folder.log(f"[{solution_id} {phase}] leakage checker: {verdict.get('explanation', '')[:300]}")
-            if fixed:
-                code = fixed
+        if leak.value is not None and leak.value.leakage:
+            run.folder.log(f"[{solution_id} {phase}] leakage checker: {leak.value.explanation[:300]}")
+            if leak.value.code:
+                code, exchange = leak.value.code, leak.exchange
                 run.folder.log(f"[{solution_id} {phase}] leakage repaired by the checker")
     if check_usage and run.settings.check_data_usage:
-        answer = Box()
-        prompt = usage_prompt(run.brief, code, summarise_inventory(run.task.files), _data_files(run),
-                              _table_columns(run))
-        async for event in ask(parent, ctx, guards.usage_checker, prompt, answer):
+        usage: Box[UsageAnswer] = Box()
+        request = UsageRequest(**task, code=code, inventory=summarise_inventory(run.task.files),
+                               data_files=_data_files(run), table_columns=_table_columns(run))
+        async for event in ask(parent, ctx, guards.usage_checker, request, usage):
             yield event
-        verdict, revised = extract_json(answer.value or ""), extract_code(answer.value or "")
-        if isinstance(verdict, dict) and verdict.get("all_used") is False:
-            run.folder.log(f"[{solution_id} {phase}] usage checker: unused {verdict.get('unused')}: "
-                           f"{str(verdict.get('explanation', ''))[:300]}")
-            if revised:
-                code = revised
+        if usage.value is not None and not usage.value.all_used:
+            run.folder.log(f"[{solution_id} {phase}] usage checker: unused {usage.value.unused}: "
+                           f"{usage.value.explanation[:300]}")
+            if usage.value.code:
+                code, exchange = usage.value.code, usage.exchange
                 run.folder.log(f"[{solution_id} {phase}] script revised to use the data it ignored")
 
     attempt = await run.runner.execute(code, solution_id=solution_id, phase=phase, label=label,
-                                       extra_files=extra_files, promote=promote)
+                                       extra_files=extra_files, promote=promote, exchange=exchange)
     for round_no in range(1, run.settings.max_debug_rounds + 1):
         if attempt.ok or attempt.timed_out or attempt.memory_exceeded or run.runner.budget_for(phase).exhausted:
             break
-        answer = Box()
-        error = _error_report(run, attempt)
-        async for event in ask(parent, ctx, guards.debugger, debug_prompt(run.brief, code, error), answer):
+        answer: Box[ScriptAnswer] = Box()
+        request = DebugRequest(**task, code=code, error=_error_report(run, attempt))
+        async for event in ask(parent, ctx, guards.debugger, request, answer):
             yield event
-        fixed = extract_code(answer.value or "")
+        fixed = answer.value.code if answer.value else None
         if not fixed or fixed.strip() == code.strip():
             run.folder.log(f"[{solution_id} {phase}] debugger had no fix for: {attempt.failure}")
             break
         code = fixed
         attempt = await run.runner.execute(code, solution_id=solution_id, phase=phase,
                                            label=f"{label} (debug round {round_no})", parent=attempt.id,
-                                           extra_files=extra_files, promote=promote)
+                                           extra_files=extra_files, promote=promote, exchange=answer.exchange)
     out.value = Outcome(code=code, attempt=attempt)
 
 

@@ -12,10 +12,10 @@ from google.adk.models.base_llm import BaseLlm
 
 from ...run_context import get_run
 from ...state import RETRIEVED_MODELS, Candidate, RetrievedModel, read_solution, solution_delta
-from ...tools.code_blocks import extract_code
+from ...protocol import ScriptAnswer
 from ..guards.agent import Guards, Outcome, guarded_execute
 from ..llm_steps import Box, ask, make_llm_agent, state_event
-from .prompt import CANDIDATE_WRITER, MERGER, candidate_prompt, merge_prompt
+from .prompt import CANDIDATE_WRITER, MERGER, CandidateRequest, MergeRequest
 
 
 class InitializerAgent(BaseAgent):
@@ -47,18 +47,19 @@ class InitializerAgent(BaseAgent):
             if run.solution_budget.exhausted:
                 break
             model = retrieved.get(name, RetrievedModel(name=name))
-            answer: Box[str] = Box()
-            prompt = candidate_prompt(run.brief, run.task.description, run.settings.hints, model)
-            async for event in ask(self, ctx, self.writer, prompt, answer):
+            answer: Box[ScriptAnswer] = Box()
+            request = CandidateRequest(brief=run.brief, description=run.task.description, hints=run.settings.hints,
+                                       model_name=model.name, model_description=model.description,
+                                       example_code=model.example_code or "# (none)")
+            async for event in ask(self, ctx, self.writer, request, answer):
                 yield event
-            code = extract_code(answer.value or "")
-            if code is None:
-                solution.candidates.append(Candidate(model=name, failure="the writer returned no code"))
+            if answer.value is None:
+                solution.candidates.append(Candidate(model=name, failure="the writer returned no usable script"))
                 continue
             out: Box[Outcome] = Box()
-            async for event in guarded_execute(self, ctx, run, self.guards, code, solution_id=sid,
+            async for event in guarded_execute(self, ctx, run, self.guards, answer.value.code, solution_id=sid,
                                                phase="candidate", label=name, out=out,
-                                               check_usage=True):
+                                               check_usage=True, exchange=answer.exchange):
                 yield event
             attempt = out.value.attempt
             solution.candidates.append(Candidate(model=name, attempt_id=attempt.id,
@@ -82,15 +83,17 @@ class InitializerAgent(BaseAgent):
             if run.solution_budget.exhausted:
                 break
             answer = Box()
-            async for event in ask(self, ctx, self.merger, merge_prompt(run.brief, solution.code, codes[other.model]),
-                                   answer):
+            request = MergeRequest(brief=run.brief, description=run.task.description, hints=run.settings.hints,
+                                   base_code=solution.code, reference_code=codes[other.model])
+            async for event in ask(self, ctx, self.merger, request, answer):
                 yield event
-            merged = extract_code(answer.value or "")
-            if merged is None:
+            if answer.value is None:
+                run.folder.log(f"[{sid}] the merger gave no usable script; merging stops")
                 break
             out = Box()
-            async for event in guarded_execute(self, ctx, run, self.guards, merged, solution_id=sid, phase="merge",
-                                               label=f"merge {other.model}", out=out):
+            async for event in guarded_execute(self, ctx, run, self.guards, answer.value.code, solution_id=sid,
+                                               phase="merge", label=f"merge {other.model}", out=out,
+                                               exchange=answer.exchange):
                 yield event
             attempt = out.value.attempt
             solution.merges.append(Candidate(model=other.model, attempt_id=attempt.id, score=attempt.score,

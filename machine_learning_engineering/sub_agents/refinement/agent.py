@@ -14,12 +14,14 @@ from google.adk.models.base_llm import BaseLlm
 
 from ...run_context import RunContext, get_run
 from ...state import PlanTrial, RefinementStep, SolutionState, read_solution, solution_delta
-from ...tools.code_blocks import block_names, extract_code, extract_json, get_block, replace_block
+from ...protocol import BlockAnswer, BlockChoiceAnswer, PlanAnswer, ScriptAnswer
+from ...tools.code_blocks import block_names, get_block
 from ...tools.script_output import parse_ablation
 from ..guards.agent import Guards, Outcome, guarded_execute
 from ..llm_steps import Box, ask, make_llm_agent, state_event
-from .prompt import (ABLATION_WRITER, BLOCK_CHOOSER, IMPLEMENTER, PLANNER, ablation_prompt, block_choice_prompt,
-                     implement_prompt, planner_prompt)
+from ..prompt_parts import task_fields
+from .prompt import (ABLATION_WRITER, BLOCK_CHOOSER, IMPLEMENTER, PLANNER, AblationRequest, BlockChoiceRequest,
+                     ImplementRequest, PlannerRequest)
 
 # Blocks worth refining, in the order tried when the ablation gives no usable answer.
 FALLBACK_BLOCKS = ("model", "features", "preprocessing", "validation", "postprocess")
@@ -78,12 +80,12 @@ class AblationAgent(BaseAgent):
                    if score is not None and math.isfinite(score)}
         run.folder.log(f"[{sid}] ablation: {results or 'no results'}")
 
-        answer: Box[str] = Box()
-        async for event in ask(self, ctx, self.chooser, block_choice_prompt(run.brief, solution.code, output,
-                                                                            solution.refined_blocks), answer):
+        answer: Box[BlockChoiceAnswer] = Box()
+        request = BlockChoiceRequest(**task_fields(run), code=solution.code, ablation_output=output,
+                                     refined_blocks=solution.refined_blocks)
+        async for event in ask(self, ctx, self.chooser, request, answer):
             yield event
-        choice = extract_json(answer.value or "")
-        choice = choice if isinstance(choice, dict) else {}
+        choice = answer.value.model_dump() if answer.value else {}
         if extra and choice.get("block") not in _open_blocks(solution):
             run.folder.log(f"[{sid}] refinement ends: the chooser named no unrefined block "
                            f"({str(choice.get('summary'))[:200]})")
@@ -101,17 +103,16 @@ class AblationAgent(BaseAgent):
     async def _study(self, ctx: InvocationContext, run: RunContext, solution: SolutionState,
                      output: Box[str]) -> AsyncGenerator[Event, None]:
         """Writes and runs the ablation study of the solution; its output (or failure) lands in `output`."""
-        answer: Box[str] = Box()
-        async for event in ask(self, ctx, self.writer, ablation_prompt(run.brief, solution.code,
-                                                                        solution.refined_blocks), answer):
+        answer: Box[ScriptAnswer] = Box()
+        request = AblationRequest(**task_fields(run), code=solution.code, refined_blocks=solution.refined_blocks)
+        async for event in ask(self, ctx, self.writer, request, answer):
             yield event
-        ablation_code = extract_code(answer.value or "")
         output.value = "the ablation writer returned no script"
-        if ablation_code:
+        if answer.value is not None:
             out: Box[Outcome] = Box()
-            async for event in guarded_execute(self, ctx, run, self.guards, ablation_code, solution_id=self.solution_id,
-                                               phase="ablation", label="ablation study", out=out,
-                                               check_leakage=False, promote=False):
+            async for event in guarded_execute(self, ctx, run, self.guards, answer.value.code,
+                                               solution_id=self.solution_id, phase="ablation", label="ablation study",
+                                               out=out, check_leakage=False, promote=False, exchange=answer.exchange):
                 yield event
             output.value = _stdout(run, out.value) or (out.value.attempt.failure or "")
 
@@ -152,12 +153,13 @@ class BlockRefinerAgent(BaseAgent):
         if not step.trials and step.initial_plan.get("plan"):
             plan = step.initial_plan
         else:
-            answer: Box[str] = Box()
-            prompt = planner_prompt(run.brief, solution.code, step.block, step.trials, step.score_before)
-            async for event in ask(self, ctx, self.planner, prompt, answer):
+            answer: Box[PlanAnswer] = Box()
+            history = [t.model_dump(include={"plan", "recipe", "score", "failure", "kept"}) for t in step.trials]
+            request = PlannerRequest(**task_fields(run), code=solution.code, block=step.block, baseline=step.score_before,
+                                     trials=history)
+            async for event in ask(self, ctx, self.planner, request, answer):
                 yield event
-            parsed = extract_json(answer.value or "")
-            plan = parsed if isinstance(parsed, dict) else {}
+            plan = answer.value.model_dump(exclude_defaults=True) if answer.value else {}
         if plan.get("stop") or not str(plan.get("plan", "")).strip():
             run.folder.log(f"[{sid}] planner has no further plan for block {step.block}")
             step.done = True
@@ -165,17 +167,18 @@ class BlockRefinerAgent(BaseAgent):
             return
 
         trial = PlanTrial(plan=str(plan["plan"]), recipe=plan.get("recipe"))
-        answer = Box()
-        prompt = implement_prompt(run.brief, solution.code, step.block, get_block(solution.code, step.block), plan)
-        async for event in ask(self, ctx, self.implementer, prompt, answer):
+        implemented: Box[BlockAnswer] = Box()
+        request = ImplementRequest(**task_fields(run), code=solution.code, block=step.block,
+                                   block_code=get_block(solution.code, step.block), plan=plan)
+        async for event in ask(self, ctx, self.implementer, request, implemented):
             yield event
-        new_code = _apply_block(solution.code, step.block, extract_code(answer.value or ""))
-        if new_code is None:
+        if implemented.value is None:
             trial.failure = "the implementer returned no usable block"
         else:
             out: Box[Outcome] = Box()
-            async for event in guarded_execute(self, ctx, run, self.guards, new_code, solution_id=sid,
-                                               phase="refine", label=f"{step.block}: {trial.plan[:80]}", out=out):
+            async for event in guarded_execute(self, ctx, run, self.guards, implemented.value.script, solution_id=sid,
+                                               phase="refine", label=f"{step.block}: {trial.plan[:80]}", out=out,
+                                               exchange=implemented.exchange):
                 yield event
             attempt = out.value.attempt
             trial.attempt_id, trial.score, trial.failure = attempt.id, attempt.score, attempt.failure
@@ -213,17 +216,6 @@ def _time_for_another_step(run: RunContext, solution: SolutionState) -> bool:
     """Whether the solutions' time left covers another step as long as the previous one."""
     previous = solution.steps[-1]
     return run.solution_budget.remaining() >= run.budget.elapsed() - previous.started_s
-
-
-def _apply_block(code: str, block: str, new_block: str | None) -> str | None:
-    if not new_block:
-        return None
-    if new_block.lstrip().startswith("# [block:") and len(block_names(new_block)) > 1:
-        return new_block  # the implementer returned the whole script; take it as is
-    try:
-        return replace_block(code, block, new_block)
-    except ValueError:
-        return None
 
 
 def _stdout(run: RunContext, outcome: Outcome | None) -> str:

@@ -1,71 +1,95 @@
-"""Prompts of refinement (paper, step 3): the ablation study, the choice of the block that matters
+"""Requests of refinement (paper, step 3): the ablation study, the choice of the block that matters
 most, and the inner loop's planner and block implementer."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, ClassVar, Optional
 
-from ...state import PlanTrial
-from ..prompt_parts import SCRIPT_CONTRACT, code_section, compose, json_section, section
+from pydantic import Field
+
+from ...protocol import BlockAnswer, BlockChoiceAnswer, PlanAnswer, ScriptAnswer, Section
+from ...tools.code_blocks import block_names
+from ..prompt_parts import CODE, JSON, MAX_OUTPUT_CHARS, SCRIPT_CONTRACT, TEXT, ScriptRules, TaskRequest
 
 ABLATION_WRITER = "ablation_writer"
 BLOCK_CHOOSER = "block_chooser"
 PLANNER = "planner"
 IMPLEMENTER = "implementer"
 
-
-def ablation_prompt(brief: dict[str, Any], code: str, refined_blocks: list[str]) -> str:
-    return compose(
-        ABLATION_WRITER,
-        "You are a Kaggle grandmaster. Write an ablation study of the solution below: one script that "
-        "measures how much each block contributes, by running the solution with that block replaced by a "
-        "simpler or neutral version (for example no feature engineering, minimal preprocessing, default "
-        "model parameters). Run the variants as separate processes so the solution's own files are not "
-        "overwritten. Print `Ablation baseline -> <score>`, then one line `Ablation result: <block> -> <score>` "
-        "per variant, and finally `Final Validation Performance: <baseline score>`.",
-        [json_section("Task brief", brief), code_section("Solution", code),
-         json_section("Blocks already refined", refined_blocks)],
-        "The whole ablation script in one ```python fence.",
-    )
+Solution = Annotated[str, Section("Solution", CODE)]
+RefinedBlocks = Annotated[list[str], Section("Blocks already refined", JSON)]
+CATALOG_TOOL_NOTE = ("When the `search_recipes` tool is available, it searches a curated catalog of refinement "
+                     "recipes (name, block, plan) for this kind of task; a recipe's name may be given as `recipe`.")
 
 
-def block_choice_prompt(brief: dict[str, Any], code: str, ablation_output: str, refined_blocks: list[str]) -> str:
-    return compose(
-        BLOCK_CHOOSER,
-        "You read an ablation study and choose the code block of the solution whose refinement is most "
-        "likely to improve the score: the block with the largest impact that has not been refined yet. "
-        "Then propose a first concrete plan to improve it.",
-        [json_section("Task brief", brief), code_section("Solution", code),
-         section("Ablation output", ablation_output[-6000:]),
-         json_section("Blocks already refined", refined_blocks)],
-        'A ```json fence with {"block": "<block name from a # [block: NAME] marker>", '
-        '"summary": "<what the ablation shows>", "plan": "<the first plan, a few sentences>", '
-        '"recipe": "<optional recipe name>"}',
-    )
+class AblationRequest(TaskRequest):
+    role: ClassVar[str] = ABLATION_WRITER
+    answer: ClassVar[type] = ScriptAnswer
+
+    code: Solution
+    refined_blocks: RefinedBlocks = Field(default_factory=list)
+
+    def intro(self) -> str:
+        return ("You are a Kaggle grandmaster. Write an ablation study of the solution below: one script that "
+                "measures how much each block contributes, by running the solution with that block replaced by a "
+                "simpler or neutral version (for example no feature engineering, minimal preprocessing, default "
+                "model parameters). Run the variants as separate processes so the solution's own files are not "
+                "overwritten. Print `Ablation baseline -> <score>`, then one line `Ablation result: <block> -> "
+                "<score>` per variant, and finally `Final Validation Performance: <baseline score>`.")
+
+    def answer_format(self) -> str:
+        return "The whole ablation script in one ```python fence."
 
 
-def planner_prompt(brief: dict[str, Any], code: str, block: str, trials: list[PlanTrial],
-                   baseline: float | None) -> str:
-    history = [t.model_dump(include={"plan", "recipe", "score", "failure", "kept"}) for t in trials]
-    return compose(
-        PLANNER,
-        f"You improve one block of a solution, `{block}`, over several tries. Given the plans tried so far "
-        "and their scores, propose a new plan that is likely to beat the best so far: build on what worked, "
-        "avoid what did not. Change only this block.",
-        [json_section("Task brief", brief), code_section("Solution", code), section("Block", block),
-         section("Score before these plans", str(baseline)), json_section("Plans tried and their scores", history)],
-        'A ```json fence with {"plan": "<the plan>", "recipe": "<optional recipe name>"}; '
-        'or {"plan": "", "stop": true} when no promising plan remains.',
-    )
+class BlockChoiceRequest(TaskRequest):
+    role: ClassVar[str] = BLOCK_CHOOSER
+    answer: ClassVar[type] = BlockChoiceAnswer
+
+    code: Solution
+    ablation_output: Annotated[str, Section("Ablation output", TEXT)] = ""
+    refined_blocks: RefinedBlocks = Field(default_factory=list)
+
+    def model_post_init(self, __context: Any) -> None:
+        super().model_post_init(__context)
+        self.ablation_output = self.ablation_output[-MAX_OUTPUT_CHARS:]
+
+    def open_blocks(self) -> list[str]:
+        """Blocks of the solution not refined yet: the only valid choices."""
+        return [b for b in block_names(self.code) if b not in self.refined_blocks]
+
+    def intro(self) -> str:
+        return ("You read an ablation study and choose the code block of the solution whose refinement is most "
+                "likely to improve the score: the block with the largest impact that has not been refined yet "
+                f"(one of {self.open_blocks()}). Then propose a first concrete plan to improve it. "
+                + CATALOG_TOOL_NOTE)
 
 
-def implement_prompt(brief: dict[str, Any], code: str, block: str, block_code: str, plan: dict[str, Any]) -> str:
-    return compose(
-        IMPLEMENTER,
-        f"Implement the plan in the `{block}` block of the solution. Rewrite that block only; the rest of the "
-        "script stays as it is and must keep working with your block (same names and function signatures).",
-        [json_section("Task brief", brief), code_section("Solution", code), section("Block", block),
-         code_section("Block code", block_code), json_section("Plan", plan),
-         section("Script rules", SCRIPT_CONTRACT)],
-        f"The new `{block}` block, starting with its marker line `# [block: {block}]`, in one ```python fence.",
-    )
+class PlannerRequest(TaskRequest):
+    role: ClassVar[str] = PLANNER
+    answer: ClassVar[type] = PlanAnswer
+
+    code: Solution
+    block: Annotated[str, Section("Block", TEXT)]
+    baseline: Annotated[Optional[float], Section("Score before these plans", TEXT)] = None
+    trials: Annotated[list[dict[str, Any]], Section("Plans tried and their scores", JSON)] = Field(default_factory=list)
+
+    def intro(self) -> str:
+        return (f"You improve one block of a solution, `{self.block}`, over several tries. Given the plans tried so "
+                "far and their scores, propose a new plan that is likely to beat the best so far: build on what "
+                "worked, avoid what did not. Change only this block. " + CATALOG_TOOL_NOTE)
+
+
+class ImplementRequest(TaskRequest):
+    role: ClassVar[str] = IMPLEMENTER
+    answer: ClassVar[type] = BlockAnswer
+
+    code: Solution
+    block: Annotated[str, Section("Block", TEXT)]
+    block_code: Annotated[str, Section("Block code", CODE)] = ""
+    plan: Annotated[dict[str, Any], Section("Plan", JSON)] = Field(default_factory=dict)
+    rules: ScriptRules = SCRIPT_CONTRACT
+
+    def intro(self) -> str:
+        return (f"Implement the plan in the `{self.block}` block of the solution. Rewrite that block only; the rest "
+                "of the script stays as it is and must keep working with your block (same names and function "
+                "signatures).")

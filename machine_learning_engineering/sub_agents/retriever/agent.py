@@ -9,14 +9,12 @@ from google.adk.agents import BaseAgent, LlmAgent
 from google.adk.agents.invocation_context import InvocationContext
 from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
-from pydantic import ValidationError
-
 from ...run_context import get_run
 from ...state import RETRIEVED_MODELS, RetrievedModel, SolutionState, solution_delta, solution_ids
-from ...tools.code_blocks import extract_json
+from ...protocol import ModelListAnswer
 from ...tools.model_search import search_model_cards
 from ..llm_steps import Box, ask, make_llm_agent, state_event
-from .prompt import ROLE, retrieval_prompt
+from .prompt import ROLE, RetrievalRequest
 
 
 class RetrievalAgent(BaseAgent):
@@ -36,11 +34,12 @@ class RetrievalAgent(BaseAgent):
             return
         settings = run.settings
         wanted = settings.num_candidates * settings.num_solutions
-        answer: Box[str] = Box()
-        prompt = retrieval_prompt(run.brief, run.task.description, settings.hints, wanted)
-        async for event in ask(self, ctx, self.retriever, prompt, answer):
+        answer: Box[ModelListAnswer] = Box()
+        request = RetrievalRequest(brief=run.brief, description=run.task.description, hints=settings.hints,
+                                   count=wanted)
+        async for event in ask(self, ctx, self.retriever, request, answer):
             yield event
-        models = _parse_models(answer.value or "")
+        models = answer.value.models if answer.value else []
         if not models:
             run.folder.log("retriever gave no usable model list; falling back to the local catalog")
             modality = "image" if run.brief.get("image_column") else "tabular"
@@ -71,17 +70,3 @@ def deal(models: list[RetrievedModel], solutions: int, per_solution: int) -> lis
         i += 1
     return hands
 
-
-def _parse_models(answer: str) -> list[RetrievedModel]:
-    data = extract_json(answer)
-    if isinstance(data, dict):
-        data = data.get("models", [])
-    models: list[RetrievedModel] = []
-    for item in data if isinstance(data, list) else []:
-        try:
-            model = RetrievedModel.model_validate(item)
-        except ValidationError:
-            continue
-        if model.name and model.name not in {m.name for m in models}:
-            models.append(model)
-    return models

@@ -15,9 +15,10 @@ from ...record.report import write_report
 from ...run_context import RunContext, get_run
 from ...state import FINAL, FinalResult
 from ...task import check_submission
-from ...tools.code_blocks import extract_code
+from ...protocol import ScriptAnswer
 from ..llm_steps import Box, ask, make_llm_agent, state_event
-from .prompt import SUBMISSION_FIXER, submission_fix_prompt
+from ..prompt_parts import task_fields
+from .prompt import SUBMISSION_FIXER, SubmissionFixRequest
 
 MAX_FIX_ROUNDS = 2
 
@@ -61,15 +62,16 @@ class SubmitterAgent(BaseAgent):
             code = (run.folder.workspace_of(candidate) / "solution.py").read_text(encoding="utf-8")
             sample = (run.task.data_dir / run.task.sample_submission_file).read_text(
                 encoding="utf-8", errors="replace").splitlines()[:5] if run.task.sample_submission_file else []
-            answer: Box[str] = Box()
-            prompt = submission_fix_prompt(run.brief, code, candidate.submission_problems, "\n".join(sample))
-            async for event in ask(self, ctx, self.fixer, prompt, answer):
+            answer: Box[ScriptAnswer] = Box()
+            request = SubmissionFixRequest(**task_fields(run), code=code, problems=candidate.submission_problems,
+                                           sample_head="\n".join(sample))
+            async for event in ask(self, ctx, self.fixer, request, answer):
                 yield event
-            fixed = extract_code(answer.value or "")
-            if not fixed:
+            if answer.value is None:
                 return
-            attempt = await run.runner.execute(fixed, solution_id=candidate.solution_id, phase="submit",
-                                               label="submission fix", parent=candidate.id)
+            attempt = await run.runner.execute(answer.value.code, solution_id=candidate.solution_id, phase="submit",
+                                               label="submission fix", parent=candidate.id,
+                                               exchange=answer.exchange)
             if attempt.ok and attempt.submission_ok:
                 return
             candidate = attempt if attempt.ok else candidate

@@ -1,13 +1,12 @@
-"""What role handlers share: the reply types and small answer builders."""
+"""What role handlers share: the reply types and the request's brief."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Union
 
 from ....knowledge import Catalog
-from ..prompt_reader import Prompt
+from ....protocol import RoleAnswer, RoleRequest
 
 
 @dataclass
@@ -18,21 +17,12 @@ class ToolCall:
     args: dict[str, Any] = field(default_factory=dict)
 
 
-Reply = Union[str, ToolCall]
-Handler = Callable[[Prompt, Catalog, Mapping[str, object]], Reply]
+Reply = Union[RoleAnswer, ToolCall, str]
+Handler = Callable[[Any, Catalog, Mapping[str, object]], Reply]
 
 
-def code_answer(code: str, note: str = "") -> str:
-    return (note.strip() + "\n\n" if note else "") + f"```python\n{code.rstrip()}\n```\n"
-
-
-def json_answer(data: Any, code: str | None = None) -> str:
-    text = f"```json\n{json.dumps(data, indent=1)}\n```\n"
-    return text + ("\n" + code_answer(code) if code else "")
-
-
-def brief_of(prompt: Prompt) -> dict[str, Any]:
-    brief = prompt.json("Task brief", {})
+def brief_of(request: RoleRequest) -> dict[str, Any]:
+    brief = getattr(request, "brief", None)
     if not isinstance(brief, dict) or "task_kind" not in brief:
         raise ValueError("the prompt has no task brief")
     return brief

@@ -15,23 +15,25 @@ from ....knowledge import Catalog
 from ....tools.code_blocks import block_names, get_block, replace_block
 from ..composer import candidate_script
 from ..composer.joins import add_joins, find_joins
-from ..prompt_reader import Prompt
-from .common import Reply, brief_of, code_answer, json_answer
+from ....protocol import LeakageAnswer, ScriptAnswer, UsageAnswer
+from ....sub_agents.guards.prompt import DebugRequest, LeakageRequest, UsageRequest
+from .common import Reply, brief_of
 from .writing import default_card
 
 _TEST_NAME = re.compile(r"(^|_)(test|tst|all|full|combined)(_|$|df|data)", re.IGNORECASE)
 
 
-def debug(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Reply:
-    brief, code, error = brief_of(prompt), prompt.code("Script"), prompt.section("Error")
+def debug(request: DebugRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
+    brief, code, error = brief_of(request), request.code, request.error
     reference = candidate_script(brief, default_card(catalog, brief))
     for pattern, block, why in DEBUG_RULES:
         if re.search(pattern, error) and block in block_names(code):
             fixed = replace_block(code, block, get_block(reference, block))
             if fixed.strip() != code.strip():
-                return code_answer(fixed, f"{why} The `{block}` block is replaced by a known-good version.")
+                return ScriptAnswer(code=fixed, note=f"{why} The `{block}` block is replaced by a known-good version.")
     if block_names(code) != block_names(reference):
-        return code_answer(reference, "The script does not follow the block layout; rewritten from the default model card.")
+        return ScriptAnswer(code=reference,
+                            note="The script does not follow the block layout; rewritten from the default model card.")
     return "I found no fix for this error."
 
 
@@ -49,20 +51,20 @@ DEBUG_RULES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def check_leakage(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Reply:
-    code = prompt.code("Script")
+def check_leakage(request: LeakageRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
+    code = request.code
     findings = find_leaks(code)
     if not findings:
-        return json_answer({"leakage": False, "explanation": "Every fit uses training data only."})
+        return LeakageAnswer(leakage=False, explanation="Every fit uses training data only.")
     explanation = "; ".join(findings)
-    brief = brief_of(prompt)
+    brief = brief_of(request)
     fixed: Optional[str] = None
     if "preprocessing" in block_names(code):
         reference = candidate_script(brief, default_card(catalog, brief))
         fixed = replace_block(code, "preprocessing", get_block(reference, "preprocessing"))
         if find_leaks(fixed):
             fixed = None
-    return json_answer({"leakage": True, "explanation": explanation}, fixed)
+    return LeakageAnswer(leakage=True, explanation=explanation, code=fixed)
 
 
 def find_leaks(code: str) -> list[str]:
@@ -115,27 +117,27 @@ def _is_test_name(name: str) -> bool:
     return bool(_TEST_NAME.search(name)) and "train" not in name.lower()
 
 
-def check_usage(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Reply:
+def check_usage(request: UsageRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
     """Files the script never names; tables among them that share a key with train and test are
     joined onto their rows (scripts in the composer's layout), the rest are reported."""
-    code = prompt.code("Script")
-    brief = brief_of(prompt)
-    provided = set(prompt.json("Data files", []) or [])
+    code = request.code
+    brief = brief_of(request)
+    provided = set(request.data_files)
     known = {brief.get("train_file"), brief.get("test_file"), brief.get("sample_submission_file")}
     unused = sorted(f for f in provided - known if f.split("/")[-1] not in code)
     missing_core = sorted(f for f in known if f and f.split("/")[-1] not in code)
     if not unused and not missing_core:
-        return json_answer({"all_used": True, "unused": [], "explanation": "The script reads every data file."})
-    joins = find_joins(unused, prompt.json("Columns of the data tables", {}) or {}, brief.get("train_file", ""),
+        return UsageAnswer(all_used=True, explanation="The script reads every data file.")
+    joins = find_joins(unused, request.table_columns, brief.get("train_file", ""),
                        brief.get("test_file", ""), brief.get("id_columns") or (), brief.get("target_columns") or ())
     revised = add_joins(code, joins)
     if revised is None:
-        return json_answer({"all_used": False, "unused": missing_core + unused,
-                            "explanation": "These provided files are never read, and none shares a key column "
-                                           "with both train and test to join them by; recorded for the user."})
+        return UsageAnswer(all_used=False, unused=missing_core + unused,
+                           explanation="These provided files are never read, and none shares a key column "
+                                       "with both train and test to join them by; recorded for the user.")
     joined = ", ".join(f"{j.file} (on {j.key})" for j in joins)
     rest = [f for f in unused if f not in {j.file for j in joins}]
-    return json_answer({"all_used": False, "unused": missing_core + unused,
-                        "explanation": f"Joined onto train and test by their shared key: {joined}."
-                                       + (f" Still unused (no shared key): {', '.join(rest)}." if rest else "")},
-                       revised)
+    return UsageAnswer(all_used=False, unused=missing_core + unused,
+                       explanation=f"Joined onto train and test by their shared key: {joined}."
+                                   + (f" Still unused (no shared key): {', '.join(rest)}." if rest else ""),
+                       code=revised)

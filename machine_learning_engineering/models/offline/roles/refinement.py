@@ -9,28 +9,29 @@ from typing import Any, Mapping, Optional
 from ....knowledge import Catalog, Recipe
 from ....tools.code_blocks import block_names, get_block
 from ....tools.script_output import parse_ablation
+from ....protocol import BlockAnswer, BlockChoiceAnswer, PlanAnswer, ScriptAnswer
+from ....sub_agents.refinement.prompt import AblationRequest, BlockChoiceRequest, ImplementRequest, PlannerRequest
 from ..composer import ablation_script, applicable_recipes, apply_recipe
-from ..prompt_reader import Prompt
-from .common import Reply, brief_of, code_answer, json_answer
+from .common import Reply, brief_of
 
 # Blocks in the order worth trying when the ablation says nothing (most often the most useful first).
 DEFAULT_ORDER = ("model", "features", "preprocessing", "validation", "postprocess")
 
 
-def write_ablation(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Reply:
-    return code_answer(ablation_script(prompt.code("Solution"), brief_of(prompt)))
+def write_ablation(request: AblationRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
+    return ScriptAnswer(code=ablation_script(request.code, brief_of(request)))
 
 
-def choose_block(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Reply:
+def choose_block(request: BlockChoiceRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
     """The unrefined block whose ablation moved the score most and that has a recipe to try."""
-    brief, code = brief_of(prompt), prompt.code("Solution")
-    refined = set(prompt.json("Blocks already refined", []) or [])
-    ablation = parse_ablation(prompt.section("Ablation output"))
+    brief, code = brief_of(request), request.code
+    refined = set(request.refined_blocks)
+    ablation = parse_ablation(request.ablation_output)
     baseline = ablation.get("baseline")
     blocks = ablation.get("blocks", {})
     open_blocks = [b for b in block_names(code) if b not in refined and applicable_recipes(code, b, brief, catalog)]
     if not open_blocks:
-        return json_answer({"block": None, "summary": "no block has a recipe left to try"})
+        return BlockChoiceAnswer(block=None, summary="no block has a recipe left to try")
 
     def impact(block: str) -> tuple[float, int]:
         """Measured impact first; ties (and blocks the ablation could not measure) by experience."""
@@ -46,19 +47,19 @@ def choose_block(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> R
     summary = (f"Ablation impacts vs baseline {baseline:.6g}: {impacts}. " if impacts else
                "The ablation gave no usable scores; choosing by experience. ") + \
         f"Refining `{block}`, the most influential block not yet refined."
-    return json_answer({"block": block, "summary": summary, "plan": recipe.plan, "recipe": recipe.name})
+    return BlockChoiceAnswer(block=block, summary=summary, plan=recipe.plan, recipe=recipe.name)
 
 
-def plan_next(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Reply:
+def plan_next(request: PlannerRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
     """The next untried recipe for the block; recipes like a kept one come first, like a failed one last."""
-    brief, code, block = brief_of(prompt), prompt.code("Solution"), prompt.section("Block").strip()
-    trials: list[dict[str, Any]] = prompt.json("Plans tried and their scores", []) or []
+    brief, code, block = brief_of(request), request.code, request.block.strip()
+    trials: list[dict[str, Any]] = request.trials
     tried = {t.get("recipe") for t in trials}
     kept = [t.get("recipe") for t in trials if t.get("kept")]
     failed = [t.get("recipe") for t in trials if not t.get("kept")]
     options = [r for r in applicable_recipes(code, block, brief, catalog) if r.name not in tried]
     if not options:
-        return json_answer({"plan": "", "stop": True})
+        return PlanAnswer(plan="", stop=True)
     options.sort(key=lambda r: (-_kinship(r, kept), _kinship(r, failed)))
     choice = options[0]
     context = ""
@@ -66,16 +67,16 @@ def plan_next(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Repl
         context = f" This builds on the kept plan(s) {', '.join(kept)}."
     elif failed:
         context = f" Earlier plans ({', '.join(failed)}) did not improve the score, so this tries another direction."
-    return json_answer({"plan": choice.plan + context, "recipe": choice.name})
+    return PlanAnswer(plan=choice.plan + context, recipe=choice.name)
 
 
-def implement(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Reply:
-    brief, code, block = brief_of(prompt), prompt.code("Solution"), prompt.section("Block").strip()
-    plan = prompt.json("Plan", {}) or {}
+def implement(request: ImplementRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
+    brief, code, block = brief_of(request), request.code, request.block.strip()
+    plan = request.plan
     recipe = _recipe(catalog, plan, block, code, brief)
     if recipe is None:
-        return code_answer(get_block(code, block), "No recipe matches this plan; the block is unchanged.")
-    return code_answer(get_block(apply_recipe(code, recipe, brief), block), f"Implements {recipe.name}.")
+        return BlockAnswer(block_code=get_block(code, block), note="No recipe matches this plan; the block is unchanged.")
+    return BlockAnswer(block_code=get_block(apply_recipe(code, recipe, brief), block), note=f"Implements {recipe.name}.")
 
 
 def _recipe(catalog: Catalog, plan: dict, block: str, code: str, brief: dict) -> Optional[Recipe]:

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from typing import Mapping
 
 from ....knowledge import Catalog
-from ..prompt_reader import Prompt
-from .common import Reply, ToolCall, brief_of, json_answer
+from ....protocol import ModelListAnswer
+from ....state import RetrievedModel
+from ....sub_agents.retriever.prompt import RetrievalRequest
+from .common import Reply, ToolCall, brief_of
 
 SEARCH_TOOL = "search_model_cards"
 
 
-def retrieve(prompt: Prompt, catalog: Catalog, tool_results: Mapping[str, object]) -> Reply:
-    brief = brief_of(prompt)
-    wanted = _wanted(prompt)
+def retrieve(request: RetrievalRequest, catalog: Catalog, tool_results: Mapping[str, object]) -> Reply:
+    brief = brief_of(request)
+    wanted = request.count
     result = tool_results.get(SEARCH_TOOL)
     if result is None:
         return ToolCall(SEARCH_TOOL, {"query": search_query(brief), "k": max(wanted * 2, 8)})
     models = result.get("models", []) if isinstance(result, dict) else []
     if not models:
-        return json_answer([])
-    picked = models[:wanted]
-    return json_answer([{"name": m["name"], "description": m.get("summary", ""),
-                         "example_code": m.get("example_code", "")} for m in picked])
+        return "The model-card search found nothing for this task."
+    return ModelListAnswer(models=[RetrievedModel(name=m["name"], description=m.get("summary", ""),
+                                                  example_code=m.get("example_code", "")) for m in models[:wanted]])
 
 
 def search_query(brief: dict) -> str:
@@ -43,7 +43,3 @@ def search_query(brief: dict) -> str:
         words.append("small data")
     return " ".join(w for w in words if w)
 
-
-def _wanted(prompt: Prompt) -> int:
-    match = re.search(r"exactly (\d+) objects", prompt.section("Answer format"))
-    return int(match.group(1)) if match else 4

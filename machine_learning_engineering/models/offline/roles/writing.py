@@ -2,39 +2,38 @@
 
 from __future__ import annotations
 
-import re
 from typing import Mapping, Optional
 
 from ....knowledge import Catalog, ModelCard
 from ....tools.code_blocks import get_block, replace_block
+from ....protocol import ScriptAnswer
+from ....sub_agents.initializer.prompt import CandidateRequest, MergeRequest
+from ....sub_agents.submitter.prompt import SubmissionFixRequest
 from ..composer import candidate_script, merge_scripts
-from ..prompt_reader import Prompt
-from .common import Reply, brief_of, code_answer
+from .common import Reply, brief_of
 
 
-def write_candidate(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Reply:
-    brief = brief_of(prompt)
-    match = re.search(r"^name: *(.+)$", prompt.section("Model"), re.MULTILINE)
-    card = find_card(catalog, match.group(1).strip() if match else "", brief)
-    return code_answer(candidate_script(brief, card), f"A {card.title} solution with k-fold validation.")
+def write_candidate(request: CandidateRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
+    brief = brief_of(request)
+    card = find_card(catalog, request.model_name.strip(), brief)
+    return ScriptAnswer(code=candidate_script(brief, card), note=f"A {card.title} solution with k-fold validation.")
 
 
-def merge(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Reply:
-    brief = brief_of(prompt)
-    merged = merge_scripts(prompt.code("Base solution"), prompt.code("Reference solution"), brief)
-    return code_answer(merged, "The base solution now also trains the reference model and blends both.")
+def merge(request: MergeRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
+    merged = merge_scripts(request.base_code, request.reference_code, brief_of(request))
+    return ScriptAnswer(code=merged, note="The base solution now also trains the reference model and blends both.")
 
 
-def fix_submission(prompt: Prompt, catalog: Catalog, _: Mapping[str, object]) -> Reply:
+def fix_submission(request: SubmissionFixRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
     """Rewrites the submission block from the composer's template, which follows the sample's format."""
-    brief = brief_of(prompt)
-    code = prompt.code("Script")
+    brief = brief_of(request)
+    code = request.code
     reference = candidate_script(brief, default_card(catalog, brief))
     try:
         fixed = replace_block(code, "submission", get_block(reference, "submission"))
     except ValueError:
         fixed = reference
-    return code_answer(fixed, "The submission block now writes exactly the sample submission's columns and ids.")
+    return ScriptAnswer(code=fixed, note="The submission block now writes exactly the sample submission's columns and ids.")
 
 
 def find_card(catalog: Catalog, name: str, brief: dict) -> ModelCard:
