@@ -235,13 +235,13 @@ class EnsemblePlanAnswer(JsonAnswer):
                 'offered>"}; or {"plan": "", "stop": true} when no promising plan remains.')
 
 
-class _VerdictWithScript(JsonAnswer):
+class VerdictWithScript(JsonAnswer):
     """A JSON verdict, optionally followed by a corrected script in a ```python fence."""
 
     code: Optional[str] = Field(default=None, exclude=True)
 
     @classmethod
-    def parse(cls, text: str, request: RoleRequest) -> "_VerdictWithScript":
+    def parse(cls, text: str, request: RoleRequest) -> "VerdictWithScript":
         answer = super().parse(text, request)
         if answer.wants_script():
             try:
@@ -261,7 +261,7 @@ class _VerdictWithScript(JsonAnswer):
         return text + ("\n" + fence("python", self.code) + "\n" if self.code else "")
 
 
-class LeakageAnswer(_VerdictWithScript):
+class LeakageAnswer(VerdictWithScript):
     """Whether the script leaks test or validation data into training, and a repaired script."""
 
     leakage: bool
@@ -279,7 +279,7 @@ class LeakageAnswer(_VerdictWithScript):
                 "data only.")
 
 
-class UsageAnswer(_VerdictWithScript):
+class UsageAnswer(VerdictWithScript):
     """Whether the script uses the data provided, what it ignores, and a revised script."""
 
     all_used: bool

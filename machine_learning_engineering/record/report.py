@@ -13,8 +13,9 @@ def _fmt(score: Any) -> str:
     return f"{score:.6g}" if isinstance(score, (int, float)) else "failed"
 
 
-def write_report(folder: RunFolder, state: Mapping[str, Any], task: Task, final: FinalResult) -> str:
-    """Writes report.md in the run folder and returns its text."""
+def write_report(folder: RunFolder, state: Mapping[str, Any], task: Task, final: FinalResult,
+                 usage: Mapping[str, Any] | None = None) -> str:
+    """Writes report.md in the run folder and returns its text; `usage` is `ExchangeLog.summary()`."""
     lines = [f"# MLE-STAR run on {task.name}", "",
              f"Metric: {task.metric.name} ({'higher' if task.metric.higher_is_better else 'lower'} is better)", ""]
     lines += ["## Retrieved models", ""]
@@ -43,6 +44,32 @@ def write_report(folder: RunFolder, state: Mapping[str, Any], task: Task, final:
     else:
         lines += [f"Source: {final.source}", f"Validation score: {_fmt(final.score)}",
                   f"Submission: {final.submission_path}", f"Script: {final.script_path}"]
+    lines += _usage_lines(usage or {})
     text = "\n".join(lines) + "\n"
     (folder.root / "report.md").write_text(text, encoding="utf-8")
     return text
+
+
+def _usage_lines(usage: Mapping[str, Any]) -> list[str]:
+    """Tokens and cost per role: every exchange is in exchanges/ (index: exchanges.jsonl)."""
+    roles = usage.get("roles") or {}
+    lines = ["", "## Model calls", ""]
+    if not roles:
+        return lines + ["No model was called."]
+
+    def cost(u: Mapping[str, Any]) -> str:
+        return f"${u['cost_usd']:.4f}" + ("" if u.get("cost_known", True) else " (some calls unpriced)")
+
+    lines += ["| role | calls | unusable or failed | prompt tokens | output tokens | seconds | cost |",
+              "|---|---|---|---|---|---|---|"]
+    for role, u in roles.items():
+        lines.append(f"| {role} | {u['calls']} | {u['failures']} | {u['prompt_tokens']} | {u['output_tokens']} "
+                     f"| {u['seconds']:.1f} | {cost(u)} |")
+    total = usage["total"]
+    lines.append(f"| **total** | {total['calls']} | {total['failures']} | {total['prompt_tokens']} "
+                 f"| {total['output_tokens']} | {total['seconds']:.1f} | {cost(total)} |")
+    if usage.get("max_cost_usd"):
+        lines.append(f"\nCost budget: ${usage['max_cost_usd']:.2f}.")
+    lines.append("\nEvery prompt and answer is in `exchanges/` (index: `exchanges.jsonl`); the offline engine's "
+                 "tokens are estimates (4 characters a token) and cost nothing.")
+    return lines

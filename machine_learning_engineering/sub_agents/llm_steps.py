@@ -32,6 +32,7 @@ from google.genai import types
 from ..protocol import AnswerError, RoleAnswer, RoleRequest, role_header
 from ..run_context import RunContext, get_run
 from ..state import prompt_key
+from .roles import json_schema_of
 
 T = TypeVar("T")
 logger = logging.getLogger("mle_star")
@@ -60,6 +61,8 @@ def make_llm_agent(name: str, role: str, model: Union[str, BaseLlm], description
     def instruction(context: ReadonlyContext) -> str:
         return context.state.get(prompt_key(name)) or role_header(role)
 
+    # Gemini's JSON mode constrains JSON roles' answers to their schema; other backends are parsed leniently.
+    schema = json_schema_of(role) if _is_gemini(model) and not tools else None
     return LlmAgent(
         name=name,
         model=model,
@@ -67,8 +70,14 @@ def make_llm_agent(name: str, role: str, model: Union[str, BaseLlm], description
         instruction=instruction,
         include_contents="none",
         tools=list(tools),
+        output_schema=schema,
         generate_content_config=types.GenerateContentConfig(temperature=0.7),
     )
+
+
+def _is_gemini(model: Union[str, BaseLlm]) -> bool:
+    name = model if isinstance(model, str) else getattr(model, "model", "")
+    return isinstance(name, str) and name.removeprefix("models/").startswith("gemini")
 
 
 def state_event(author: BaseAgent, ctx: InvocationContext, delta: dict, text: Optional[str] = None) -> Event:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ..protocol import RoleRequest, role_of
+from typing import Optional
+
+from ..protocol import RoleAnswer, RoleRequest, role_of
+from ..protocol.answers import JsonAnswer, VerdictWithScript
 from .ensembler.prompt import EnsembleImplementRequest, EnsemblePlanRequest
 from .guards.prompt import DebugRequest, LeakageRequest, UsageRequest
 from .initializer.prompt import CandidateRequest, MergeRequest
@@ -15,6 +18,15 @@ REQUESTS: dict[str, type[RoleRequest]] = {cls.role: cls for cls in (
     ImplementRequest, EnsemblePlanRequest, EnsembleImplementRequest, DebugRequest, LeakageRequest, UsageRequest,
     SubmissionFixRequest)}
 ROLES: tuple[str, ...] = tuple(REQUESTS)
+
+
+def json_schema_of(role: str) -> Optional[type[RoleAnswer]]:
+    """The answer model of a role whose whole answer is one JSON object (None for the others), for
+    backends with a JSON mode."""
+    answer = REQUESTS[role].answer
+    if issubclass(answer, JsonAnswer) and not issubclass(answer, VerdictWithScript):
+        return answer
+    return None
 
 
 def read_request(text: str) -> RoleRequest | None:

@@ -82,7 +82,8 @@ class AblationAgent(BaseAgent):
 
         answer: Box[BlockChoiceAnswer] = Box()
         request = BlockChoiceRequest(**task_fields(run), code=solution.code, ablation_output=output,
-                                     refined_blocks=solution.refined_blocks)
+                                     refined_blocks=solution.refined_blocks,
+                                     recipes={b: catalog_recipes(run, b) for b in _open_blocks(solution)})
         async for event in ask(self, ctx, self.chooser, request, answer):
             yield event
         choice = answer.value.model_dump() if answer.value else {}
@@ -156,7 +157,7 @@ class BlockRefinerAgent(BaseAgent):
             answer: Box[PlanAnswer] = Box()
             history = [t.model_dump(include={"plan", "recipe", "score", "failure", "kept"}) for t in step.trials]
             request = PlannerRequest(**task_fields(run), code=solution.code, block=step.block, baseline=step.score_before,
-                                     trials=history)
+                                     trials=history, recipes=catalog_recipes(run, step.block))
             async for event in ask(self, ctx, self.planner, request, answer):
                 yield event
             plan = answer.value.model_dump(exclude_defaults=True) if answer.value else {}
@@ -206,6 +207,14 @@ def build_refinement_loop(solution_id: str, outer_steps: int, extra_steps: int, 
 def max_outer_steps(outer_steps: int, extra_steps: int) -> int:
     """Extra steps only extend a refinement that was asked for (outer_steps 0 means none)."""
     return outer_steps + extra_steps if outer_steps else 0
+
+
+def catalog_recipes(run: RunContext, block: str) -> dict[str, str]:
+    """The catalog's recipes for `block` whose conditions hold for the task (name: plan)."""
+    try:
+        return {r.name: r.plan for r in run.catalog.recipes_for(block, brief=run.brief)}
+    except ValueError:  # a block the catalog has no recipes for (e.g. a model's own block name)
+        return {}
 
 
 def _open_blocks(solution: SolutionState) -> list[str]:

@@ -18,8 +18,8 @@ IMPLEMENTER = "implementer"
 
 Solution = Annotated[str, Section("Solution", CODE)]
 RefinedBlocks = Annotated[list[str], Section("Blocks already refined", JSON)]
-CATALOG_TOOL_NOTE = ("When the `search_recipes` tool is available, it searches a curated catalog of refinement "
-                     "recipes (name, block, plan) for this kind of task; a recipe's name may be given as `recipe`.")
+CATALOG_NOTE = ("The catalog's refinement recipes for this task are listed below (name: plan); a plan may follow "
+                "one, naming it as `recipe`, or be your own.")
 
 
 class AblationRequest(TaskRequest):
@@ -48,6 +48,8 @@ class BlockChoiceRequest(TaskRequest):
     code: Solution
     ablation_output: Annotated[str, Section("Ablation output", TEXT)] = ""
     refined_blocks: RefinedBlocks = Field(default_factory=list)
+    recipes: Annotated[dict[str, dict[str, str]], Section("Catalog recipes by block", JSON)] = \
+        Field(default_factory=dict)
 
     def model_post_init(self, __context: Any) -> None:
         super().model_post_init(__context)
@@ -61,7 +63,7 @@ class BlockChoiceRequest(TaskRequest):
         return ("You read an ablation study and choose the code block of the solution whose refinement is most "
                 "likely to improve the score: the block with the largest impact that has not been refined yet "
                 f"(one of {self.open_blocks()}). Then propose a first concrete plan to improve it. "
-                + CATALOG_TOOL_NOTE)
+                + CATALOG_NOTE)
 
 
 class PlannerRequest(TaskRequest):
@@ -72,11 +74,12 @@ class PlannerRequest(TaskRequest):
     block: Annotated[str, Section("Block", TEXT)]
     baseline: Annotated[Optional[float], Section("Score before these plans", TEXT)] = None
     trials: Annotated[list[dict[str, Any]], Section("Plans tried and their scores", JSON)] = Field(default_factory=list)
+    recipes: Annotated[dict[str, str], Section("Catalog recipes for this block", JSON)] = Field(default_factory=dict)
 
     def intro(self) -> str:
         return (f"You improve one block of a solution, `{self.block}`, over several tries. Given the plans tried so "
                 "far and their scores, propose a new plan that is likely to beat the best so far: build on what "
-                "worked, avoid what did not. Change only this block. " + CATALOG_TOOL_NOTE)
+                "worked, avoid what did not. Change only this block. " + CATALOG_NOTE)
 
 
 class ImplementRequest(TaskRequest):

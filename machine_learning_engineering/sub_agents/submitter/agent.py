@@ -40,10 +40,12 @@ class SubmitterAgent(BaseAgent):
             async for event in self._repair_best_rejected(ctx, run):
                 yield event
         final = _final_result(run)
+        usage = run.exchanges.summary()
         run.folder.write_json("run.json", {**(run.folder.read_json("run.json") or {}),
                                            "status": "finished" if not final.problems else "no valid submission",
-                                           "final": final.model_dump()})
-        write_report(run.folder, ctx.session.state, run.task, final)
+                                           "stopped_by": run.budget.halted, "final": final.model_dump(),
+                                           "usage": usage})
+        write_report(run.folder, ctx.session.state, run.task, final, usage)
         if final.problems:
             run.folder.log("no valid submission: " + "; ".join(final.problems))
             text = "No valid submission was produced: " + "; ".join(final.problems)
