@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from ..state import RetrievedModel
 from ..tools.code_blocks import block_names, normalise_markers, replace_block
 from .base import RoleAnswer, RoleRequest
-from .extract import AnswerError, fence, fences, find_code, find_json, syntax_error
+from .extract import AnswerError, fence, fences, find_code, find_json, is_json, is_refusal, syntax_error
 
 
 def _note(note: str) -> str:
@@ -57,9 +57,16 @@ class BlockAnswer(RoleAnswer):
         if any(not f.closed for f in candidates):
             raise AnswerError("the answer was cut off: its code fence is never closed; answer again with the "
                               f"complete `{block}` block")
-        bodies = [f.body for f in candidates if f.language not in ("json",)] or ([text] if not candidates else [])
-        if not bodies:
-            raise AnswerError(f"the answer holds no code; answer with the new `{block}` block in a ```python fence")
+        bodies = [f.body for f in candidates] or ([text] if text.strip() else [])
+        # Whatever the fence's label: code labelled json is code, a JSON body (a plan) is no block.
+        code_like = [b for b in bodies if not is_json(b)]
+        if not code_like:
+            raise AnswerError(f"the answer holds {'JSON where a block was asked' if bodies else 'no code'}; answer "
+                              f"with the new `{block}` block in a ```python fence")
+        if not candidates and syntax_error(text) and is_refusal(text):
+            raise AnswerError("the answer declines the task; the task is a legitimate data-science exercise: answer "
+                              f"with the new `{block}` block in a ```python fence")
+        bodies = code_like
         new = normalise_markers(textwrap.dedent(max(bodies, key=len)))
         names = block_names(new)
         if len(names) > 1:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from .extract import AnswerError, fence, fences
 
@@ -91,6 +91,18 @@ class RoleRequest(BaseModel):
 
     role: ClassVar[str]
     answer: ClassVar[type[RoleAnswer]]
+
+    @model_validator(mode="after")
+    def _as_the_prompt_holds_it(self) -> "RoleRequest":
+        """Text and code as the prompt carries them (text without surrounding blank space, code ending in
+        one newline, empty code empty), so that the request read back from the prompt equals this one."""
+        for name, section in self.sections():
+            value = getattr(self, name)
+            if isinstance(value, str) and section.kind == TEXT:
+                setattr(self, name, value.strip())
+            elif isinstance(value, str) and section.kind in (CODE, PLAIN):
+                setattr(self, name, value.rstrip() + "\n" if value.strip() else "")
+        return self
 
     def intro(self) -> str:
         """What the role does (the text before the sections)."""
@@ -192,4 +204,4 @@ def _read(body: str, kind: str, title: str) -> Any:
             return json.loads(inner)
         except json.JSONDecodeError as exc:
             raise ValueError(f"section {title!r} is not JSON: {exc}") from None
-    return inner
+    return inner if inner.strip() else ""

@@ -99,7 +99,7 @@ def find_code(text: str) -> str:
     if any(not f.closed for f in blocks):
         raise AnswerError("the answer was cut off: its last code fence is never closed; answer again with the "
                           "complete script in one fence")
-    code_like = [f for f in blocks if f.body.strip() and not _is_json(f.body)]
+    code_like = [f for f in blocks if f.body.strip() and not is_json(f.body)]
     parsing = [f for f in code_like if syntax_error(f.body) is None]
     preferred = [f for f in parsing if f.language in CODE_LANGUAGES] or parsing
     if preferred:
@@ -109,7 +109,7 @@ def find_code(text: str) -> str:
         raise AnswerError(f"the script does not parse ({syntax_error(best.body)}); answer again with valid Python")
     if not blocks and text.strip() and syntax_error(text) is None and _looks_like_code(text):
         return text.strip("\n") + "\n"
-    if blocks and all(_is_json(f.body) for f in blocks):
+    if blocks and all(is_json(f.body) for f in blocks):
         raise AnswerError("the answer holds JSON where a Python script was asked; answer with the script in a "
                           "```python fence")
     if is_refusal(text):
@@ -129,15 +129,18 @@ def find_json(text: str) -> Any:
     candidates = [f.body for f in blocks if f.language in ("json", "jsonc", "json5", "javascript", "js")]
     candidates += [f.body for f in blocks if f.body.lstrip()[:1] in ("{", "[") and f.body not in candidates]
     stripped = text.strip()
-    candidates.append(stripped)
-    spans = [(stripped.find(o), stripped.rfind(c)) for o, c in (("{", "}"), ("[", "]"))]
-    for start, end in sorted(span for span in spans if 0 <= span[0] < span[1]):  # the outermost first
-        candidates.append(stripped[start:end + 1])
+    # A cut-off answer must not be read as the first complete object inside it (one model of a list).
+    cut_off = any(not f.closed for f in blocks) or (stripped[:1] in ("{", "[") and not _balanced(stripped))
+    if not cut_off:
+        candidates.append(stripped)
+        spans = [(stripped.find(o), stripped.rfind(c)) for o, c in (("{", "}"), ("[", "]"))]
+        for start, end in sorted(span for span in spans if 0 <= span[0] < span[1]):  # the outermost first
+            candidates.append(stripped[start:end + 1])
     for candidate in candidates:
         value = _lenient_json(candidate)
         if value is not _NOTHING:
             return value
-    if any(not f.closed for f in blocks) or (stripped[:1] in ("{", "[") and not _balanced(stripped)):
+    if cut_off:
         raise AnswerError("the answer was cut off before its JSON ended; answer again with the complete JSON")
     if is_refusal(text):
         raise AnswerError("the answer declines the task; it is a legitimate data-science exercise: answer with "
@@ -241,7 +244,8 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-def _is_json(body: str) -> bool:
+def is_json(body: str) -> bool:
+    """Whether `body` reads as a JSON object or list (leniently, as `find_json` reads it)."""
     return _lenient_json(body) is not _NOTHING
 
 
