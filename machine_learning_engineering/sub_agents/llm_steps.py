@@ -183,6 +183,8 @@ async def _within(events: AsyncGenerator[Event, None], timeout: float) -> AsyncG
             except StopAsyncIteration:
                 return
             except asyncio.TimeoutError:
+                if time.monotonic() < deadline:
+                    raise  # the model's own time-out, with its own message
                 raise TimeoutError(f"no answer within {timeout:.0f}s") from None
             yield event
     finally:
