@@ -15,6 +15,7 @@ from .config import Settings
 
 if TYPE_CHECKING:
     from google.adk.models.base_llm import BaseLlm
+    from google.genai import Client
 
 # The run may overrun its budget by the time the scripts in flight need to stop, plus this margin.
 HARD_STOP_MARGIN_S = 30.0
@@ -37,7 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="solve a task: retrieve, initialise, refine, ensemble, submit")
     run.add_argument("task_dir", type=Path, help="task folder (description + data; our layout or MLE-bench's)")
     run.add_argument("--model", help="offline (default), a Gemini model name, or litellm/<provider>/<model>")
+    run.add_argument("--agent-model", type=_role_model, action="append", dest="agent_models", metavar="ROLE=MODEL",
+                     help="one role's model, e.g. debugger=gemini-2.5-pro (repeatable; roles in .env.example)")
     run.add_argument("--time-budget", type=float, dest="time_budget_s", help="seconds for the whole run")
+    run.add_argument("--max-cost", type=float, dest="max_cost_usd",
+                     help="US dollars of model calls after which the run ends with its best submission")
     run.add_argument("--output", type=Path, help="run folder (default: runs/<task>-<time>)")
     run.add_argument("--solutions", type=int, dest="num_solutions", help="solutions developed in parallel")
     run.add_argument("--candidates", type=int, dest="num_candidates", help="retrieved models per solution")
@@ -66,15 +71,38 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from .task import TaskError, load_task
+def _role_model(text: str) -> tuple[str, str]:
+    """One `--agent-model ROLE=MODEL` value, with the role checked against the graph's roles."""
+    from .models.factory import ROLES
 
-    settings = Settings.from_env().replace(
-        model=args.model, time_budget_s=args.time_budget_s, num_solutions=args.num_solutions,
+    role, sep, model = (p.strip() for p in text.partition("="))
+    if not sep or not model:
+        raise argparse.ArgumentTypeError(f"{text!r} is not ROLE=MODEL, e.g. debugger=gemini-2.5-pro")
+    if role not in ROLES:
+        raise argparse.ArgumentTypeError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+    return role, model
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    # Only the preflight runs before the backends are known to work: it must fail fast, and leave no run folder.
+    from .models.credentials import BackendError, check_backend
+
+    settings = Settings.from_env()
+    settings = settings.replace(
+        model=args.model, agent_models={**settings.agent_models, **dict(args.agent_models)} if args.agent_models
+        else None, time_budget_s=args.time_budget_s, num_solutions=args.num_solutions,
         num_candidates=args.num_candidates, outer_steps=args.outer_steps, extra_outer_steps=args.extra_outer_steps,
         inner_steps=args.inner_steps,
         ensemble_rounds=args.ensemble_rounds, script_timeout_s=args.script_timeout_s, isolation=args.isolation,
-        hints=args.hints, model_cards_dirs=tuple(args.model_cards_dirs) if args.model_cards_dirs else None)
+        hints=args.hints, max_cost_usd=args.max_cost_usd, model_cards_dirs=tuple(args.model_cards_dirs) if args.model_cards_dirs else None)
+    try:
+        check_backend(settings)
+    except BackendError as exc:
+        print(f"mle-star: {exc}", file=sys.stderr)
+        return 2
+
+    from .task import TaskError, load_task
+
     try:
         task = load_task(args.task_dir)
     except TaskError as exc:
@@ -91,10 +119,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 async def run_agent(task_dir: Path, settings: Settings, run_dir: Optional[Path] = None,
-                    model: Optional["BaseLlm"] = None) -> Optional[dict]:
+                    model: Optional["BaseLlm"] = None, gemini_client: Optional["Client"] = None) -> Optional[dict]:
     """Runs the whole graph on one task; returns the submitter's final result (state `final`).
 
-    `model` replaces every role's model (a scripted fake in tests, or any custom ADK model)."""
+    `model` replaces every role's model (a scripted fake in tests, or any custom ADK model);
+    `gemini_client` is the google-genai client of the Gemini models (default: built from the environment)."""
     from google.adk.runners import InMemoryRunner
     from google.genai import types
 
@@ -102,7 +131,8 @@ async def run_agent(task_dir: Path, settings: Settings, run_dir: Optional[Path] 
     from .run_context import get_run
     from .state import FINAL, RUN_DIR, SETTINGS, TASK_DIR
 
-    runner = InMemoryRunner(agent=build_root_agent(settings, model=model), app_name="mle_star")
+    runner = InMemoryRunner(agent=build_root_agent(settings, model=model, gemini_client=gemini_client),
+                            app_name="mle_star")
     state = {TASK_DIR: str(task_dir), SETTINGS: settings.to_dict()}
     if run_dir is not None:
         state[RUN_DIR] = str(run_dir.resolve())

@@ -133,9 +133,9 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> "Settings":
         """Settings from `MLE_STAR_*` variables (after loading `.env` from the working directory)."""
         if dotenv and environ is None:
-            from dotenv import load_dotenv
+            from dotenv import find_dotenv, load_dotenv
 
-            load_dotenv(override=False)
+            load_dotenv(find_dotenv(usecwd=True), override=False)
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):

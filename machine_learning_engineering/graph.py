@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from google.adk.agents import BaseAgent, ParallelAgent, SequentialAgent
 from google.adk.models.base_llm import BaseLlm
@@ -27,11 +27,16 @@ from .models.factory import ROLES, models_for_roles, search_tools
 from .state import solution_ids
 from .sub_agents.ensembler.agent import build_ensembler
 from .sub_agents.guards.agent import Guards
+from .sub_agents.guards.prompt import DEBUGGER
 from .sub_agents.initializer.agent import InitializerAgent
 from .sub_agents.refinement.agent import build_refinement_loop
 from .sub_agents.retriever.agent import RetrievalAgent
+from .sub_agents.retriever.prompt import ROLE as RETRIEVER
 from .sub_agents.submitter.agent import SubmitterAgent
 from .sub_agents.task_setup.agent import TaskSetupAgent
+
+if TYPE_CHECKING:
+    from google.genai import Client
 
 
 class GuardsHolder(BaseAgent):
@@ -43,14 +48,18 @@ class GuardsHolder(BaseAgent):
         yield
 
 
-def build_root_agent(settings: Settings, model: Optional[BaseLlm] = None) -> SequentialAgent:
-    """The root agent for `settings`; `model` replaces every role's model (tests, custom backends)."""
-    models = models_for_roles(settings, override=model)
+def build_root_agent(settings: Settings, model: Optional[BaseLlm] = None,
+                     gemini_client: Optional["Client"] = None) -> SequentialAgent:
+    """The root agent for `settings`; `model` replaces every role's model (tests, custom backends);
+    `gemini_client` is the google-genai client of the Gemini models (default: built from the environment).
+
+    With Gemini, the retriever and the debuggers can also search the web (as in the paper)."""
+    models = models_for_roles(settings, override=model, gemini_client=gemini_client)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # Sequential/Loop/Parallel agents warn in ADK 2.x
         branches = []
         for sid in solution_ids(settings.num_solutions):
-            guards = Guards.create(sid, models)
+            guards = Guards.create(sid, models, tools=search_tools(models[DEBUGGER]))
             branches.append(SequentialAgent(name=f"solution_{sid}", sub_agents=[
                 InitializerAgent(sid, models, guards),
                 build_refinement_loop(sid, settings.outer_steps, settings.extra_outer_steps, settings.inner_steps,
@@ -63,10 +72,11 @@ def build_root_agent(settings: Settings, model: Optional[BaseLlm] = None) -> Seq
                         "ensemble and submit.",
             sub_agents=[
                 TaskSetupAgent(settings),
-                RetrievalAgent(models["retriever"], extra_tools=search_tools(settings.model_for("retriever"))),
+                RetrievalAgent(models[RETRIEVER], extra_tools=search_tools(models[RETRIEVER])),
                 (ParallelAgent if settings.parallel_solutions else SequentialAgent)(
                     name="solutions", sub_agents=branches),
-                build_ensembler(settings.ensemble_rounds, models, Guards.create("ensemble", models)),
+                build_ensembler(settings.ensemble_rounds, models,
+                                Guards.create("ensemble", models, tools=search_tools(models[DEBUGGER]))),
                 SubmitterAgent(models["submission_fixer"]),
             ],
         )
