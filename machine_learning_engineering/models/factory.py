@@ -18,20 +18,13 @@ import os
 from typing import TYPE_CHECKING, Mapping, Optional, Union
 
 from ..config import Settings
-from ..sub_agents.ensembler.prompt import ENSEMBLE_IMPLEMENTER, ENSEMBLE_PLANNER
-from ..sub_agents.guards.prompt import DEBUGGER, LEAKAGE_CHECKER, USAGE_CHECKER
-from ..sub_agents.initializer.prompt import CANDIDATE_WRITER, MERGER
-from ..sub_agents.refinement.prompt import ABLATION_WRITER, BLOCK_CHOOSER, IMPLEMENTER, PLANNER
-from ..sub_agents.retriever.prompt import ROLE as RETRIEVER
-from ..sub_agents.submitter.prompt import SUBMISSION_FIXER
+from ..sub_agents.roles import ROLES
 
 if TYPE_CHECKING:
     from google.adk.models.base_llm import BaseLlm
     from google.adk.models.google_llm import Gemini
     from google.genai import Client
 
-ROLES = (RETRIEVER, CANDIDATE_WRITER, MERGER, ABLATION_WRITER, BLOCK_CHOOSER, PLANNER, IMPLEMENTER,
-         ENSEMBLE_PLANNER, ENSEMBLE_IMPLEMENTER, DEBUGGER, LEAKAGE_CHECKER, USAGE_CHECKER, SUBMISSION_FIXER)
 OFFLINE, GEMINI, LITELLM = "offline", "gemini", "litellm"
 MESSY = "messy"
 LITELLM_PREFIX = "litellm/"
