@@ -1,10 +1,11 @@
-"""Entry point for `adk run machine_learning_engineering` and `adk web`: assembles `root_agent`.
+"""Entry point for `adk web`, `adk run` and `adk eval`: assembles `root_agent`, the front door.
 
-Settings come from the environment and `.env` (see `.env.example`); the task folder is given in
-the first message (e.g. "solve tasks/breast-cancer") or in session state under `task_dir`.
+Settings come from the environment and `.env` (see `.env.example`): MLE_STAR_MODEL picks the model,
+MLE_STAR_TIME_BUDGET_S the default budget. The message names the task folder and, optionally, the
+budget: "solve tasks/breast-cancer in 10 minutes".
 """
 
 from .config import Settings
-from .graph import build_root_agent
+from .sub_agents.front_door.agent import build_front_door
 
-root_agent = build_root_agent(Settings.from_env())
+root_agent = build_front_door(Settings.from_env())
