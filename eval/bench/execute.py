@@ -59,9 +59,10 @@ def limited_environment(cores: int, base: Optional[Mapping[str, str]] = None,
 
 
 def run_limited(command: Sequence[str], *, cwd: Path, env: Mapping[str, str], cores: int, hard_limit_s: float,
-                log: Path) -> ExecutionResult:
-    """Runs `command` pinned to the first `cores` CPUs, killing its process group after `hard_limit_s`."""
-    cpus = available_cpus()[:max(1, cores)]
+                log: Path, cpus: Optional[Sequence[int]] = None) -> ExecutionResult:
+    """Runs `command` pinned to `cpus` (default: the first `cores` CPUs), killing its process group
+    after `hard_limit_s`."""
+    cpus = list(cpus) if cpus else available_cpus()[:max(1, cores)]
 
     def pin() -> None:
         if hasattr(os, "sched_setaffinity"):

@@ -19,7 +19,6 @@ import os
 import queue
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -33,12 +32,11 @@ from machine_learning_engineering.bundled_tasks import TASK_NAMES, build_task
 from machine_learning_engineering.models.messy import DEFAULT_RATE, KINDS, KINDS_VAR, LOG_VAR, MESSY
 from machine_learning_engineering.task import SubmissionError, TaskError, check_submission, grade, load_task
 
-from ..bench.execute import available_cpus, limited_environment
+from ..bench.execute import available_cpus, limited_environment, run_limited
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLEAN, MESSY_VARIANT = "clean", "messy"
 RESULT_FILE, CONSOLE_FILE, MESSY_LOG = "result.json", "console.txt", "messy.json"
-KILL_WAIT_S = 10.0
 # What the run's log.txt says when a model answer or call let a step down (sub_agents/llm_steps.py).
 ISSUES = {"unusable": "answer not usable", "failed_calls": "model call failed", "retries": "; retrying in"}
 MAX_EXAMPLES = 12
@@ -197,49 +195,14 @@ def run_one(config: Config, task_name: str, task_root: Path, variant: str, cpus:
     env = limited_environment(config.cores, extra=extra, drop=(LOG_VAR, KINDS_VAR))
     log.info("%s / %s: %s", task_name, variant, " ".join(command[1:]))
     result = RunResult(task=task_name, variant=variant, model=model, run_dir=_shown(run_dir))
-    result.returncode, result.wall_s, result.timed_out = _execute(
-        command, env, folder / CONSOLE_FILE, config.budget_s + config.grace_s, cpus)
+    ended = run_limited(command, cwd=REPO_ROOT, env=env, cores=len(cpus), hard_limit_s=config.budget_s + config.grace_s,
+                        log=folder / CONSOLE_FILE, cpus=cpus)
+    result.returncode, result.wall_s, result.timed_out = ended.returncode, round(ended.wall_s, 1), ended.timed_out
     _assess(result, task_root, run_dir, folder / CONSOLE_FILE)
     (folder / RESULT_FILE).write_text(json.dumps(asdict(result), indent=1), encoding="utf-8")
     log.info("%s / %s: valid=%s val=%s test=%s in %.0f s", task_name, variant, result.valid,
              _number(result.val_score), _number(result.test_score), result.wall_s)
     return result
-
-
-def _execute(command: Sequence[str], env: dict, console: Path, hard_limit_s: float,
-             cpus: Sequence[int]) -> tuple[int, float, bool]:
-    """Runs `command` in its own process group pinned to `cpus`; kills the group at the hard limit."""
-    def pin() -> None:
-        if hasattr(os, "sched_setaffinity"):
-            os.sched_setaffinity(0, list(cpus))
-
-    with console.open("w", encoding="utf-8") as out:
-        started = time.monotonic()
-        process = subprocess.Popen(list(command), cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=pin)
-        timed_out = False
-        try:
-            process.wait(timeout=hard_limit_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=KILL_WAIT_S)
-            except subprocess.TimeoutExpired:
-                _kill_group(process.pid, signal.SIGKILL)
-                process.wait()
-        wall_s = time.monotonic() - started
-        _kill_group(process.pid, signal.SIGKILL)  # scripts the agent left behind
-        if timed_out:
-            out.write(f"\n[messy_bench] killed at the hard stop after {wall_s:.1f} s\n")
-    return process.returncode, round(wall_s, 1), timed_out
-
-
-def _kill_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _assess(result: RunResult, task_root: Path, run_dir: Path, console: Path) -> None:

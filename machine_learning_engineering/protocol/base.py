@@ -127,7 +127,7 @@ class RoleRequest(BaseModel):
         """The prompt again, with why the previous answer could not be used."""
         excerpt = previous_answer.strip()[-1500:] or "(empty)"
         return (self.render() + f"\n## {PREVIOUS_PROBLEM}\n{problem}\n\nIt ended with:\n"
-                + fence("text", excerpt) + f"\n\nAnswer again, exactly in the answer format above.\n")
+                + fence("text", excerpt) + "\n\nAnswer again, exactly in the answer format above.\n")
 
     @classmethod
     def sections(cls) -> list[tuple[str, Section]]:
