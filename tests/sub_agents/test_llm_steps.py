@@ -110,3 +110,20 @@ def test_the_cost_budget_ends_the_run_with_the_best_submission_so_far(tmp_path):
     assert "cost budget reached" in (run_dir / "log.txt").read_text()
     attempts = [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
     assert [a["phase"] for a in attempts if a["score"] is not None] == ["candidate"]
+
+
+def test_the_whole_graph_survives_a_messy_model(tmp_path):
+    """Most answers reshaped as real models write them (prose, odd fences, lenient JSON, truncation,
+    refusals, syntax errors, 429s, time-outs): the run still ends with a valid submission."""
+    from machine_learning_engineering.models.messy import MessyModel
+
+    task_dir = make_binary_task(tmp_path / "task")
+    model = MessyModel(inner=OfflineEngine(), rate=0.6, seed=3, timeout_wait_s=0.1)
+    run_dir = tmp_path / "run"
+    settings = _settings(tmp_path, outer_steps=1, inner_steps=1, num_candidates=2, max_answer_retries=3)
+    final = asyncio.run(run_agent(task_dir, settings, run_dir, model=model))
+
+    assert final and not final["problems"]
+    assert check_submission(run_dir / "submission.csv", load_task(task_dir)) == []
+    assert sum(model.counts.values()) >= 5
+    assert "answer not usable" in (run_dir / "log.txt").read_text()
