@@ -253,11 +253,10 @@ class VerdictWithScript(JsonAnswer):
         if answer.wants_script():
             try:
                 answer.code = normalise_markers(find_code(text))
-            except AnswerError as exc:
+            except AnswerError:
                 if any(f.language in ("python", "py", "python3") for f in fences(text)):
                     raise  # a script was given but cannot be used
                 answer.code = None
-                del exc
         return answer
 
     def wants_script(self) -> bool:

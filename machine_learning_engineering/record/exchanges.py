@@ -66,7 +66,8 @@ class ExchangeLog:
         self.index = root / "exchanges.jsonl"
         self.max_cost_usd = max_cost_usd
         self._lock = threading.Lock()
-        self._count = sum(1 for _ in self.index.open(encoding="utf-8")) if self.index.exists() else 0
+        # One file per exchange; the index also holds lines for problems noted later.
+        self._count = len(list(self.dir.glob("*.json"))) if self.dir.exists() else 0
         self.by_role: dict[str, Usage] = {}
 
     def new(self, role: str, agent: str, model: str, prompt: str) -> Exchange:
