@@ -6,12 +6,13 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from .config import Settings
+from .config import ISOLATIONS, Settings, SettingsError, env_variable
 
 if TYPE_CHECKING:
     from google.adk.models.base_llm import BaseLlm
@@ -36,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="solve a task: retrieve, initialise, refine, ensemble, submit")
-    run.add_argument("task_dir", type=Path, help="task folder (description + data; our layout or MLE-bench's)")
+    run.add_argument("task_dir", type=Path, nargs="?",
+                     help="task folder (description + data; our layout or MLE-bench's); not needed with --resume")
+    run.add_argument("--resume", type=Path, metavar="RUN_DIR",
+                     help="continue a run that was stopped or killed, reusing its completed work (its settings "
+                          "stand; --time-budget sets the time for the rest, by default what was left)")
     run.add_argument("--model", help="offline (default), a Gemini model name, or litellm/<provider>/<model>")
     run.add_argument("--agent-model", type=_role_model, action="append", dest="agent_models", metavar="ROLE=MODEL",
                      help="one role's model, e.g. debugger=gemini-2.5-pro (repeatable; roles in .env.example)")
@@ -55,9 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--model-cards", type=Path, action="append", dest="model_cards_dirs",
                      help="folder of your own model cards/recipes (repeatable)")
     run.add_argument("--hints", help="advice for the agents, e.g. 'the id column leaks the date'")
-    run.add_argument("--isolation", choices=("auto", "bwrap", "none"))
+    run.add_argument("--isolation", choices=ISOLATIONS,
+                     help="script confinement: bubblewrap, else Linux namespaces (auto), or none")
     run.add_argument("--quiet", action="store_true", help="only warnings and the final line")
-    run.set_defaults(handler=_cmd_run)
+    # Each setting's option, so that an impossible value is reported the way it was typed.
+    run.set_defaults(handler=_cmd_run, options={a.dest: a.option_strings[0] for a in run._actions if a.option_strings})
 
     tasks = sub.add_parser("tasks", help="build the bundled example tasks")
     tasks.add_argument("out_dir", type=Path, nargs="?", default=Path("tasks"))
@@ -86,15 +93,41 @@ def _role_model(text: str) -> tuple[str, str]:
 def _cmd_run(args: argparse.Namespace) -> int:
     # Only the preflight runs before the backends are known to work: it must fail fast, and leave no run folder.
     from .models.credentials import BackendError, check_backend
+    from .record.resume import read_resume_point
+    from .record.run_folder import RunFolder, RunFolderError
 
-    settings = Settings.from_env()
-    settings = settings.replace(
-        model=args.model, agent_models={**settings.agent_models, **dict(args.agent_models)} if args.agent_models
-        else None, time_budget_s=args.time_budget_s, num_solutions=args.num_solutions,
-        num_candidates=args.num_candidates, outer_steps=args.outer_steps, extra_outer_steps=args.extra_outer_steps,
-        inner_steps=args.inner_steps,
-        ensemble_rounds=args.ensemble_rounds, script_timeout_s=args.script_timeout_s, isolation=args.isolation,
-        hints=args.hints, max_cost_usd=args.max_cost_usd, model_cards_dirs=tuple(args.model_cards_dirs) if args.model_cards_dirs else None)
+    try:
+        if args.resume is not None:
+            point = read_resume_point(args.resume)
+            RunFolder(args.resume).close()  # refuses a folder another process is writing
+            if args.task_dir is not None and args.task_dir.resolve() != point.task_dir.resolve():
+                raise RunFolderError(f"{args.resume} is a run on {point.task_dir}, not {args.task_dir}; "
+                                     "leave the task folder out to resume it")
+            args.task_dir, args.output = point.task_dir, args.resume
+            args.time_budget_s = args.time_budget_s or point.remaining_s
+            settings = Settings.from_dict(point.settings)
+        elif args.task_dir is None:
+            raise RunFolderError("give the task folder to solve, or --resume RUN_DIR to continue a run")
+        else:
+            if args.output is not None:
+                RunFolder.check_new(args.output)
+            settings = Settings.from_env()
+    except (RunFolderError, SettingsError) as exc:
+        print(f"mle-star: {exc}", file=sys.stderr)
+        return 2
+    try:
+        settings = settings.replace(
+            model=args.model, agent_models={**settings.agent_models, **dict(args.agent_models)} if args.agent_models
+            else None, time_budget_s=args.time_budget_s, num_solutions=args.num_solutions,
+            num_candidates=args.num_candidates, outer_steps=args.outer_steps, extra_outer_steps=args.extra_outer_steps,
+            inner_steps=args.inner_steps,
+            ensemble_rounds=args.ensemble_rounds, script_timeout_s=args.script_timeout_s, isolation=args.isolation,
+            hints=args.hints, max_cost_usd=args.max_cost_usd,
+            model_cards_dirs=tuple(args.model_cards_dirs) if args.model_cards_dirs else None)
+        settings.check()
+    except SettingsError as exc:
+        print(f"mle-star: {_as_given(exc, args)}", file=sys.stderr)
+        return 2
     try:
         check_backend(settings)
     except BackendError as exc:
@@ -109,33 +142,55 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"mle-star: {exc}", file=sys.stderr)
         return 2
     print(task.summary())
-    final = asyncio.run(run_agent(args.task_dir, settings, args.output))
+    final = asyncio.run(run_agent(args.task_dir, settings, args.output, resume=args.resume is not None))
     if final is None or final.get("problems") or not final.get("submission_path"):
         print("mle-star: no valid submission was produced; see the run folder's log.txt", file=sys.stderr)
         return 1
-    print(f"Submission: {final['submission_path']} (validation {task.metric.name} {final['score']:.6g}, "
+    test = f"; test {final['test_score']:.6g} on the private answers" if final.get("test_score") is not None else ""
+    print(f"Submission: {final['submission_path']} (validation {task.metric.name} {final['score']:.6g}{test}, "
           f"from {final['source']})")
     return 0
 
 
+def _as_given(exc: SettingsError, args: argparse.Namespace) -> SettingsError:
+    """The error naming the setting as the user gave it: its option, else its environment variable."""
+    if getattr(args, exc.name, None) is not None:
+        return exc.given_as(f"{args.options[exc.name]} {_shown(exc.value)}")
+    if os.environ.get(env_variable(exc.name)):
+        return exc.from_environment(os.environ)
+    return exc
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (tuple, list)):
+        return " ".join(map(str, value))
+    return str(value)
+
+
 async def run_agent(task_dir: Path, settings: Settings, run_dir: Optional[Path] = None,
-                    model: Optional["BaseLlm"] = None, gemini_client: Optional["Client"] = None) -> Optional[dict]:
-    """Runs the whole graph on one task; returns the submitter's final result (state `final`).
+                    model: Optional["BaseLlm"] = None, gemini_client: Optional["Client"] = None,
+                    resume: bool = False) -> Optional[dict]:
+    """Runs the whole graph on one task; returns the submitter's final result (state `final`), or
+    the best submission on disk when the run ended before the submitter.
 
     `model` replaces every role's model (a scripted fake in tests, or any custom ADK model);
-    `gemini_client` is the google-genai client of the Gemini models (default: built from the environment)."""
+    `gemini_client` is the google-genai client of the Gemini models (default: built from the environment);
+    `resume` continues the earlier run in `run_dir`."""
     from google.adk.runners import InMemoryRunner
     from google.genai import types
 
     from .graph import build_root_agent
     from .run_context import get_run
-    from .state import FINAL, RUN_DIR, SETTINGS, TASK_DIR
+    from .state import FINAL, RESUME, RUN_DIR, SETTINGS, TASK_DIR
 
     runner = InMemoryRunner(agent=build_root_agent(settings, model=model, gemini_client=gemini_client),
                             app_name="mle_star")
     state = {TASK_DIR: str(task_dir), SETTINGS: settings.to_dict()}
     if run_dir is not None:
         state[RUN_DIR] = str(run_dir.resolve())
+        state[RESUME] = resume
     session = await runner.session_service.create_session(app_name="mle_star", user_id="cli", state=state)
     message = types.Content(role="user", parts=[types.Part(text=f"Solve the task in {task_dir}")])
 
@@ -149,6 +204,9 @@ async def run_agent(task_dir: Path, settings: Settings, run_dir: Optional[Path] 
     except asyncio.TimeoutError:
         logging.getLogger("mle_star").warning(
             "hard stop after %.0f s: the best submission so far stands", time.monotonic() - started)
+    except Exception:  # noqa: BLE001 - the last boundary: whatever failed, the submission on disk stands
+        logging.getLogger("mle_star").exception("the run stopped on an unexpected error; the best submission "
+                                                "so far stands")
     session = await runner.session_service.get_session(app_name="mle_star", user_id="cli", session_id=session.id)
     run = get_run(session.state)
     if run is not None:

@@ -7,12 +7,60 @@ with the environment variable that sets it.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 ENV_PREFIX = "MLE_STAR_"
+ISOLATIONS = ("auto", "bwrap", "unshare", "none")
+# Seconds a run spends, inside its budget, before its first script starts: loading and profiling the
+# task and the first model answers (about 1 s with the offline engine).
+STARTUP_S = 5.0
+ENV_SOURCE = "in the environment or .env"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work.
+
+    `name` is the setting (a field of `Settings`), `value` its value; the message names the setting the
+    way the user gave it (`--solutions 0`, `MLE_STAR_NUM_SOLUTIONS='0' in the environment or .env`, or
+    the field's name) and says what it must be.
+    """
+
+    def __init__(self, name: str, value: Any, requirement: str, given_as: Optional[str] = None) -> None:
+        self.name, self.value, self.requirement = name, value, requirement
+        super().__init__(f"{given_as} {requirement}" if given_as else f"{name} {requirement}, got {value!r}")
+
+    def given_as(self, setting: str) -> "SettingsError":
+        """The same error, naming the setting as the user wrote it, e.g. "--solutions 0"."""
+        return SettingsError(self.name, self.value, self.requirement, setting)
+
+    def from_environment(self, environ: Mapping[str, str]) -> "SettingsError":
+        """The same error, naming the environment variable that set the value."""
+        variable = env_variable(self.name)
+        return self.given_as(f"{variable}={environ.get(variable, '')!r} {ENV_SOURCE}")
+
+
+def env_variable(name: str) -> str:
+    """The environment variable of a setting: MLE_STAR_ and the field's name in capitals."""
+    return ENV_PREFIX + name.upper()
+
+
+def _executor_limits() -> tuple[float, float]:
+    """(FINAL_RESERVE_S, MIN_USEFUL_TIMEOUT_S) of the script executor, which the budget checks rely on."""
+    # Imported here: the executor's imports are too heavy for every `Settings`, and only checks need it.
+    from .tools.code_execution import FINAL_RESERVE_S, MIN_USEFUL_TIMEOUT_S
+
+    return FINAL_RESERVE_S, MIN_USEFUL_TIMEOUT_S
+
+
+def min_time_budget_s(ensemble_time_share: float) -> float:
+    """The shortest budget in which one candidate script can run: the start-up, the shortest useful
+    script and the final reserve, out of the part of the budget the ensemble leaves to the solutions."""
+    final_reserve, min_script = _executor_limits()
+    return float(math.ceil((STARTUP_S + min_script + final_reserve) / (1 - ensemble_time_share)))
 
 
 @dataclass(frozen=True)
@@ -43,7 +91,8 @@ class Settings:
         max_parallel: scripts running at once in this process.
         cores_per_run: threads granted to each script.
         memory_limit_mb: memory a script may use before it is killed.
-        isolation: "auto" (bubblewrap when present), "bwrap" or "none".
+        isolation: how scripts are confined (`sandbox.confinement` says what each protects): "auto"
+            (bubblewrap when it works, else Linux namespaces), "bwrap", "unshare" or "none".
         check_leakage: run the data-leakage checker before code counts.
         check_data_usage: run the data-usage checker on every candidate script.
         runs_dir: where run folders are created.
@@ -88,21 +137,63 @@ class Settings:
     seed: int = 42
 
     def __post_init__(self) -> None:
-        positive = ("time_budget_s", "num_solutions", "num_candidates", "script_timeout_s",
-                    "max_parallel", "cores_per_run", "memory_limit_mb", "n_folds", "llm_timeout_s")
-        for name in positive:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.type == "float" and not math.isfinite(value):
+                raise SettingsError(f.name, value, "must be a finite number")
+        if not 0 < self.candidate_time_share <= 1:
+            raise SettingsError("candidate_time_share", self.candidate_time_share, "must be in (0, 1]")
+        if not 0 <= self.ensemble_time_share < 1:
+            raise SettingsError("ensemble_time_share", self.ensemble_time_share, "must be in [0, 1)")
+        if self.time_budget_s <= 0:
+            minimum = min_time_budget_s(self.ensemble_time_share)
+            raise SettingsError("time_budget_s", self.time_budget_s,
+                                f"must be positive: a run needs at least {minimum:g} s; give {minimum:g} or more")
+        if self.script_timeout_s <= 0:
+            shortest = _executor_limits()[1]
+            raise SettingsError("script_timeout_s", self.script_timeout_s, f"must be positive: no script is "
+                                f"started with less than {shortest:g} s; give {shortest:g} or more")
+        for name in ("llm_timeout_s", "max_parallel", "cores_per_run", "memory_limit_mb", "n_folds"):
             if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+                raise SettingsError(name, getattr(self, name), "must be positive")
+        for name in ("num_solutions", "num_candidates"):
+            if getattr(self, name) < 1:
+                raise SettingsError(name, getattr(self, name), "must be at least 1")
         for name in ("outer_steps", "extra_outer_steps", "inner_steps", "ensemble_rounds", "max_debug_rounds",
                      "max_answer_retries", "max_cost_usd"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be zero or more, got {getattr(self, name)!r}")
-        if not 0 < self.candidate_time_share <= 1:
-            raise ValueError(f"candidate_time_share must be in (0, 1], got {self.candidate_time_share!r}")
-        if not 0 <= self.ensemble_time_share < 1:
-            raise ValueError(f"ensemble_time_share must be in [0, 1), got {self.ensemble_time_share!r}")
-        if self.isolation not in ("auto", "bwrap", "none"):
-            raise ValueError(f"isolation must be 'auto', 'bwrap' or 'none', got {self.isolation!r}")
+                raise SettingsError(name, getattr(self, name), "must be zero or more")
+        if self.isolation not in ISOLATIONS:
+            raise SettingsError("isolation", self.isolation, "must be one of " + ", ".join(map(repr, ISOLATIONS)))
+
+    def check(self) -> None:
+        """Checks that a run with these settings can produce a submission (construction has checked
+        each value's range); `mle-star run` calls it before anything starts.
+
+        Raises:
+            SettingsError: a budget too short for one candidate script, a script time-out too short
+                for any script to start, or a model-card folder that does not exist.
+        """
+        final_reserve, min_script = _executor_limits()
+        minimum = min_time_budget_s(self.ensemble_time_share)
+        if self.time_budget_s < minimum:
+            raise SettingsError(
+                "time_budget_s", self.time_budget_s,
+                f"is too short for one candidate script: a run needs at least {minimum:g} s ({STARTUP_S:g} s to "
+                f"start, {min_script:g} s for the shortest useful script, {final_reserve:g} s kept for the final "
+                f"submission, and {self.ensemble_time_share:.0%} of the budget kept for the ensemble); give "
+                f"{minimum:g} or more (default {Settings.time_budget_s:g})")
+        if self.script_timeout_s < min_script:
+            raise SettingsError(
+                "script_timeout_s", self.script_timeout_s,
+                f"is too short: no script is started with less than {min_script:g} s; give {min_script:g} or "
+                f"more (default {Settings.script_timeout_s:g})")
+        for folder in self.model_cards_dirs:
+            if not folder.is_dir():
+                problem = "is not a folder" if folder.exists() else "does not exist"
+                raise SettingsError("model_cards_dirs", self.model_cards_dirs,
+                                    f"names no folder ({folder} {problem}): give folders that hold model cards "
+                                    f"(YAML files)")
 
     def model_for(self, role: str) -> str:
         """The model string for one agent role (its override, else the run's model)."""
@@ -138,37 +229,45 @@ class Settings:
             load_dotenv(find_dotenv(usecwd=True), override=False)
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is None or raw == "":
-                continue
-            values[f.name] = _parse(f.name, raw)
-        return cls(**values)
+        try:
+            for f in dataclasses.fields(cls):
+                raw = env.get(env_variable(f.name))
+                if raw is None or raw == "":
+                    continue
+                values[f.name] = _parse(f.name, raw)
+            return cls(**values)
+        except SettingsError as exc:
+            raise exc.from_environment(env) from None
 
 
 def _parse(name: str, raw: str) -> Any:
-    """Turns one environment string into the field's type, with an error that names the variable."""
-    template = Settings.__dataclass_fields__[name]
-    kind = template.type
+    """Turns one environment string into the field's type.
+
+    Raises:
+        SettingsError: the string is not a value of the field's type.
+    """
+    kind = Settings.__dataclass_fields__[name].type
+    if name == "agent_models":
+        pairs = [p.partition("=") for p in raw.split(",") if p.strip()]
+        if not all(sep and role.strip() and model.strip() for role, sep, model in pairs):
+            raise SettingsError(name, raw, "is not ROLE=MODEL pairs separated by commas, e.g. "
+                                           "debugger=gemini-2.5-pro,planner=offline")
+        return {role.strip(): model.strip() for role, _, model in pairs}
+    if name == "model_cards_dirs":
+        return tuple(Path(p) for p in raw.split(os.pathsep) if p)
+    if name == "runs_dir":
+        return Path(raw)
+    if kind == "bool":
+        lowered = raw.strip().lower()
+        if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise SettingsError(name, raw, "is not a valid bool: use 1/0, true/false, yes/no or on/off")
+        return lowered in ("1", "true", "yes", "on")
     try:
-        if name == "agent_models":
-            pairs = [p.split("=", 1) for p in raw.split(",") if p.strip()]
-            return {role.strip(): model.strip() for role, model in pairs}
-        if name == "model_cards_dirs":
-            return tuple(Path(p) for p in raw.split(os.pathsep) if p)
-        if name == "runs_dir":
-            return Path(raw)
-        if kind in ("bool",):
-            lowered = raw.strip().lower()
-            if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
-                raise ValueError(raw)
-            return lowered in ("1", "true", "yes", "on")
         if kind == "int":
             return int(raw)
         if kind == "float":
             return float(raw)
-        return raw
     except ValueError:
-        raise ValueError(
-            f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind}; fix it in your environment or .env"
-        ) from None
+        wanted = "a whole number" if kind == "int" else "a number" + (" of seconds" if name.endswith("_s") else "")
+        raise SettingsError(name, raw, f"is not a valid {kind}: give {wanted}") from None
+    return raw

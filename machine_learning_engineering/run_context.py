@@ -14,7 +14,8 @@ from typing import Any, Mapping, Optional
 from .config import Settings
 from .knowledge import Catalog, load_catalog
 from .record.exchanges import ExchangeLog
-from .record.run_folder import RunFolder
+from .record.resume import ExecutionCache, read_resume_point, run_record
+from .record.run_folder import RUN_RECORD, RunFolder
 from .sandbox import Sandbox
 from .state import RUN_DIR
 from .task import Task, load_task, profile_task
@@ -49,19 +50,29 @@ class RunContext:
     def close(self) -> None:
         """Frees what the run holds (the sandbox's data snapshot) and forgets it."""
         self.runner.sandbox.close()
+        self.folder.close()
         _RUNS.pop(str(self.folder.root), None)
 
 
 _RUNS: dict[str, RunContext] = {}
 
 
-def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] = None) -> RunContext:
+def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] = None,
+             resume: bool = False) -> RunContext:
     """Loads and checks the task, creates the run folder and sandbox, and registers the run.
+
+    With `resume`, `run_dir` is an earlier run's folder: its completed executions and model answers
+    are reused (see `record.resume`), and its best submission stands until a better one comes.
 
     Raises:
         TaskError: the task folder is malformed (the message says what to fix).
+        RunFolderError: `run_dir` is in use by another process, or holds an earlier run and
+            `resume` is off.
     """
     task = load_task(task_dir)
+    if run_dir is not None and not resume:
+        RunFolder.check_new(run_dir)
+    point = read_resume_point(run_dir) if resume and run_dir is not None else None
     folder = RunFolder(run_dir) if run_dir else RunFolder.create(settings.runs_dir, task.name)
     catalog = load_catalog(settings.model_cards_dirs)
     sandbox = Sandbox(task.data_dir, cache_dir=folder.root / ".sandbox", max_parallel=settings.max_parallel,
@@ -70,15 +81,27 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
                       hidden_paths=(task.answers_file.parent,) if task.answers_file else ())
     # The ensemble combines saved predictions in seconds, but only if the solutions leave it time.
     combines = settings.ensemble_rounds > 0 and settings.num_solutions * settings.num_candidates > 1
+    cache = ExecutionCache(folder.journal.read()) if resume else None
     runner = CodeRunner(task, folder, sandbox, Budget(settings.time_budget_s), settings.script_timeout_s,
                         settings.candidate_time_share,
-                        settings.ensemble_time_share * settings.time_budget_s if combines else 0.0)
+                        settings.ensemble_time_share * settings.time_budget_s if combines else 0.0, cache=cache)
     brief = make_brief(task, profile_task(task), n_folds=settings.n_folds, seed=settings.seed)
     run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog,
                      exchanges=ExchangeLog(folder.root, settings.max_cost_usd))
-    folder.write_json("run.json", {"task": str(task.root), "task_name": task.name, "status": "running",
-                                   "settings": settings.to_dict(), "brief": brief})
-    folder.log(f"run folder {folder.root}")
+    if point is not None:
+        earlier = folder.read_json(RUN_RECORD) or {}
+        # The budget this process spends counts from now; the earlier processes' use stays on record.
+        folder.write_json(RUN_RECORD, {**earlier, **run_record(point.used_s + settings.time_budget_s, point.used_s),
+                                       "resumed": int(earlier.get("resumed", 0)) + 1})
+        best = runner.restore_best()
+        folder.log(f"resumed run {folder.root}: {len(cache)} completed executions and "
+                   f"{run.exchanges.replayable} model answers to reuse; best so far: "
+                   + (f"attempt {best.id} score {best.score:.6g}" if best else "none"))
+    else:
+        folder.write_json(RUN_RECORD, {"task": str(task.root), "task_name": task.name,
+                                       **run_record(settings.time_budget_s),
+                                       "settings": settings.to_dict(), "brief": brief})
+        folder.log(f"run folder {folder.root}")
     folder.log(f"task {task.name}: {task.task_kind}, metric {task.metric.name} "
                f"({'higher' if task.metric.higher_is_better else 'lower'} is better, from {task.metric_source})")
     _RUNS[str(folder.root)] = run

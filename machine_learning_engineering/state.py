@@ -16,6 +16,8 @@ TASK_DIR = "task_dir"
 """Folder of the task (input: set by the caller, or parsed from the user's message)."""
 RUN_DIR = "run_dir"
 """Run folder holding every script, its output and the best submission."""
+RESUME = "resume"
+"""True when RUN_DIR is an earlier run to continue (its completed work is reused)."""
 SETTINGS = "settings"
 """`Settings.to_dict()` of the run."""
 BRIEF = "brief"
@@ -126,6 +128,8 @@ class FinalResult(BaseModel):
 
     source: str
     score: Optional[float] = None
+    test_score: Optional[float] = None
+    """The submission's score on the task's private answers, when it has them (reported, never used to decide)."""
     submission_path: Optional[str] = None
     script_path: Optional[str] = None
     problems: list[str] = Field(default_factory=list)

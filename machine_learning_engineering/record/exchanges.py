@@ -3,13 +3,17 @@
 
 The files hold the prompt the role saw and the answer it gave, so a run can be read (and a prompt
 debugged) after the fact; attempts name the exchange whose code they ran (`Attempt.exchange`).
+Opened on a folder that already has exchanges (a resumed run), the log counts their cost and
+answers the same questions from them (`replay`) instead of asking the model again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -69,6 +73,50 @@ class ExchangeLog:
         # One file per exchange; the index also holds lines for problems noted later.
         self._count = len(list(self.dir.glob("*.json"))) if self.dir.exists() else 0
         self.by_role: dict[str, Usage] = {}
+        self._answers: dict[str, deque[tuple[str, str]]] = {}
+        self.replayed = 0
+        self._load_earlier()
+
+    def _load_earlier(self) -> None:
+        """Counts the exchanges already in the folder and keeps their answers for `replay`."""
+        if self.index.exists():
+            for line in self.index.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut short by a crash
+                usage = self.by_role.setdefault(entry.get("role", "?"), Usage())
+                if "file" not in entry:
+                    usage.failures += 1  # a problem noted after the exchange
+                    continue
+                usage.add(Usage(calls=1, prompt_tokens=entry.get("prompt_tokens", 0),
+                                output_tokens=entry.get("output_tokens", 0), cost_usd=entry.get("cost_usd") or 0.0,
+                                cost_known=entry.get("cost_usd") is not None,
+                                failures=int(entry.get("problem") is not None), seconds=entry.get("seconds", 0.0)))
+        for path in sorted(self.dir.glob("*.json")) if self.dir.exists() else ():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                continue
+            if data.get("answer"):  # a call that failed has nothing to replay: it is asked again
+                key = _question_key(data["agent"], data["prompt"])
+                self._answers.setdefault(key, deque()).append((data["answer"], f"exchanges/{path.name}"))
+
+    @property
+    def replayable(self) -> int:
+        """Earlier answers not replayed yet."""
+        with self._lock:
+            return sum(len(q) for q in self._answers.values())
+
+    def replay(self, agent: str, prompt: str) -> Optional[tuple[str, str]]:
+        """The answer (and its exchange file) that `agent` gave to `prompt` before, each used once;
+        None when the question is new."""
+        with self._lock:
+            queue = self._answers.get(_question_key(agent, prompt))
+            if not queue:
+                return None
+            self.replayed += 1
+            return queue.popleft()
 
     def new(self, role: str, agent: str, model: str, prompt: str) -> Exchange:
         with self._lock:
@@ -119,3 +167,7 @@ class ExchangeLog:
         with self._lock:
             roles = {role: asdict(u) for role, u in sorted(self.by_role.items())}
         return {"roles": roles, "total": asdict(self.total()), "max_cost_usd": self.max_cost_usd}
+
+
+def _question_key(agent: str, prompt: str) -> str:
+    return hashlib.sha256(f"{agent}\n{prompt}".encode("utf-8", "surrogatepass")).hexdigest()

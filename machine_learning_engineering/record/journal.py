@@ -23,9 +23,12 @@ class Attempt:
         workspace: folder of the script, its output and files, relative to the run folder.
         parent: the attempt it was derived from (a debug fix points at the failed attempt).
         score: validation score the script printed, None when it failed.
+        host_score: the same score recomputed by the host from the script's out-of-fold predictions
+            (None: not checked; see tools/score_check.py).
         failure: one-line reason when it failed.
         submission_ok: whether its submission passed the format check (None: not checked).
         exchange: the model exchange that wrote its code (a file under `exchanges/`), when a model did.
+        code_key: what was run (`resume.execution_key`), so a resumed run need not run it again.
     """
 
     id: int
@@ -36,12 +39,14 @@ class Attempt:
     parent: Optional[int] = None
     score: Optional[float] = None
     failure: Optional[str] = None
+    host_score: Optional[float] = None
     duration_s: float = 0.0
     timed_out: bool = False
     memory_exceeded: bool = False
     submission_ok: Optional[bool] = None
     submission_problems: list[str] = field(default_factory=list)
     exchange: Optional[str] = None
+    code_key: Optional[str] = None
     finished_at: float = 0.0
 
     @property
@@ -50,12 +55,13 @@ class Attempt:
 
 
 class Journal:
-    """Append-only record of attempts (JSON lines, flushed and synced on every write)."""
+    """Append-only record of attempts (JSON lines, flushed and synced on every write). A later line
+    for the same attempt id amends it (a check that ends after the script, say)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, first_free_id: int = 1) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._next_id = 1 + max((a.id for a in self.read()), default=0)
+        self._next_id = max(first_free_id, 1 + max((a.id for a in self.read()), default=0))
 
     def new_id(self) -> int:
         with self._lock:
@@ -72,7 +78,11 @@ class Journal:
             os.fsync(fh.fileno())
 
     def read(self) -> list[Attempt]:
-        return list(self._iter())
+        """Every attempt, in the order first recorded, each as last amended."""
+        latest: dict[int, Attempt] = {}
+        for attempt in self._iter():
+            latest[attempt.id] = attempt
+        return list(latest.values())
 
     def _iter(self) -> Iterator[Attempt]:
         if not self.path.exists():

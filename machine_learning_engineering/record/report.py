@@ -42,8 +42,11 @@ def write_report(folder: RunFolder, state: Mapping[str, Any], task: Task, final:
     if final.problems:
         lines += [f"- {p}" for p in final.problems]
     else:
-        lines += [f"Source: {final.source}", f"Validation score: {_fmt(final.score)}",
-                  f"Submission: {final.submission_path}", f"Script: {final.script_path}"]
+        lines += [f"Source: {final.source}", f"Validation score: {_fmt(final.score)}"]
+        if final.test_score is not None:
+            lines.append(f"Test score (the task's private answers, graded after the run chose): "
+                         f"{_fmt(final.test_score)}")
+        lines += [f"Submission: {final.submission_path}", f"Script: {final.script_path}"]
     lines += _usage_lines(usage or {})
     text = "\n".join(lines) + "\n"
     (folder.root / "report.md").write_text(text, encoding="utf-8")

@@ -9,34 +9,54 @@ Layout::
     <run>/submission.csv      the best valid submission so far (replaced only by a better one)
     <run>/best/               the script behind it and its score
     <run>/report.md           written at the end
+    <run>/errors.log          tracebacks of steps that failed (the run went on without them)
+    <run>/.lock               held by the one process writing the run
+
+One process at a time writes a run folder: it holds an exclusive lock on `.lock` for as long as it
+has the folder open, and the operating system drops the lock when the process dies (kill -9
+included), so a crashed run can be resumed at once.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import re
 import shutil
 import time
+import traceback
 from pathlib import Path
-from typing import Any, Optional
+from typing import IO, Any, Optional
 
 from .journal import Attempt, Journal
 
 logger = logging.getLogger("mle_star")
 
+LOCK_NAME = ".lock"
+RUN_RECORD = "run.json"
+
+
+class RunFolderError(Exception):
+    """The run folder cannot be used as asked (in use by another process, or holding an earlier run)."""
+
 
 class RunFolder:
-    """Creates and writes one run's folder; safe to use from many concurrent attempts."""
+    """Creates and writes one run's folder; safe to use from many concurrent attempts.
+
+    Raises:
+        RunFolderError: another process has the folder open.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.attempts_dir = self.root / "attempts"
         self.best_dir = self.root / "best"
         self.attempts_dir.mkdir(parents=True, exist_ok=True)
+        self._lock: Optional[IO[str]] = _lock(self.root)
         self.best_dir.mkdir(exist_ok=True)
-        self.journal = Journal(self.root / "journal.jsonl")
+        self.journal = Journal(self.root / "journal.jsonl", first_free_id=1 + _last_workspace_id(self.attempts_dir))
         self.submission_path = self.root / "submission.csv"
 
     @classmethod
@@ -48,6 +68,23 @@ class RunFolder:
             n += 1
             root = base.with_name(f"{base.name}-{n}")
         return cls(root)
+
+    @staticmethod
+    def check_new(root: Path) -> None:
+        """Refuses a folder that already holds a run: a new run never writes into an old one.
+
+        Raises:
+            RunFolderError: `root` holds a run record or attempts.
+        """
+        if (root / RUN_RECORD).exists() or any((root / "attempts").glob("*")):
+            raise RunFolderError(f"{root} holds an earlier run; continue it with `mle-star run --resume {root}` "
+                                 "or choose another --output folder")
+
+    def close(self) -> None:
+        """Releases the folder for another process (a resume, say)."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def new_workspace(self, attempt_id: int, solution_id: str, phase: str) -> Path:
         path = self.attempts_dir / f"{attempt_id:04d}-{_slug(solution_id)}-{_slug(phase)}"
@@ -71,6 +108,12 @@ class RunFolder:
             fh.write(line + "\n")
         logger.info(message)
 
+    def record_error(self, where: str, error: BaseException) -> None:
+        """Appends the traceback of a step's failure to errors.log (the log line says where to look)."""
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        with (self.root / "errors.log").open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {time.strftime('%H:%M:%S')} {where}\n{text}\n")
+
     def promote(self, attempt: Attempt, code: str) -> None:
         """Makes this attempt's submission the run's submission (atomic replace)."""
         workspace = self.workspace_of(attempt)
@@ -85,6 +128,29 @@ class RunFolder:
     def best_record(self) -> Optional[dict[str, Any]]:
         path = self.best_dir / "score.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _lock(root: Path) -> IO[str]:
+    handle = (root / LOCK_NAME).open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip()
+        handle.close()
+        raise RunFolderError(f"{root} is in use by another mle-star process{f' (pid {holder})' if holder else ''}; "
+                             "wait for it to end, or stop it first") from None
+    handle.truncate(0)
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def _last_workspace_id(attempts_dir: Path) -> int:
+    """The highest attempt number with a workspace, journaled or not (a run killed mid-script leaves
+    one behind, and its number must not be given out again)."""
+    numbers = [int(p.name.split("-", 1)[0]) for p in attempts_dir.iterdir() if p.name.split("-", 1)[0].isdigit()]
+    return max(numbers, default=0)
 
 
 def _atomic_write(path: Path, text: str) -> None:

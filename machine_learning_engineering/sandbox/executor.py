@@ -1,5 +1,8 @@
-"""Runs every script the agent writes: confined, within its time and memory, with a clean environment,
-without blocking the event loop, and with the task data checked after every run."""
+"""Runs every script the agent writes: confined, within its time, memory and process count, with a
+clean environment, without blocking the event loop, and with the task data checked after every run.
+
+What each isolation does and does not protect is stated in `confinement`.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from typing import Mapping, Optional, Sequence
 
 from . import concurrency
 from .capture import OutputCapture
-from .confinement import bwrap_argv, resolve_isolation
+from .confinement import HIDDEN_READABLE_WARNING, confined_command, resolve_isolation
 from .environment import HOME_DIR, TMP_DIR, scrubbed_environment
 from .input_guard import InputGuard, Verdict, Visit
 from .process import ProcessGroup
@@ -42,18 +45,6 @@ DATA_LIMIT_FACTOR = 1.5
 
 _RESERVED = {INPUT_NAME, STDOUT_FILE, STDERR_FILE, HOME_DIR, TMP_DIR}
 
-# Sets the data-segment limit, then becomes the script's interpreter (so tracebacks, __file__ and
-# sys.argv are those of a plain `python script.py`). Runs with -S: it needs no site packages.
-_LAUNCHER = (
-    "import os, resource, sys\n"
-    "limit = int(sys.argv[1])\n"
-    "hard = resource.getrlimit(resource.RLIMIT_DATA)[1]\n"
-    "if hard != resource.RLIM_INFINITY:\n"
-    "    limit = min(limit, hard)\n"
-    "resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))\n"
-    "os.execv(sys.argv[2], sys.argv[2:])\n"
-)
-
 _MEMORY_ERROR_RE = re.compile(r"(?:^|[\s.:])(?:_ArrayMemoryError|MemoryError)\b|std::bad_alloc|"
                               r"Cannot allocate memory", re.MULTILINE)
 
@@ -64,6 +55,7 @@ class _Outcome:
     duration_s: float
     timed_out: bool
     memory_exceeded: bool
+    processes_exceeded: bool
     stdout: OutputCapture
     stderr: OutputCapture
     peak_bytes: int
@@ -73,7 +65,7 @@ class _Outcome:
 def _not_started(stdout: OutputCapture, stderr: OutputCapture, why: str) -> _Outcome:
     stdout.close()
     stderr.close()
-    return _Outcome(None, 0.0, False, False, stdout, stderr, 0, start_error=why)
+    return _Outcome(None, 0.0, False, False, False, stdout, stderr, 0, start_error=why)
 
 
 class _ScriptProtocol(asyncio.SubprocessProtocol):
@@ -104,10 +96,11 @@ class Sandbox:
     """Runs Python scripts against one task's data.
 
     Every script runs with the project's own interpreter (`sys.executable`) in its workspace, where
-    the task data appears read-only as `input/` while it runs. With bubblewrap (see `confinement`)
-    the script can write only to its workspace and has no network; without it, `input` is a symlink
-    to a private snapshot of the data kept in `cache_dir/input-snapshot`, restored whenever a script
-    changes it. Either way, a run that changed the data fails with `input_modified`.
+    the task data appears as `input/` while it runs: under bubblewrap the data itself, bound
+    read-only; otherwise a symlink to a private snapshot of it kept in `cache_dir/input-snapshot`
+    (read-only under "unshare"), restored whenever a script changes it. Either way, a run that
+    changed the data fails with `input_modified`. `confinement` says what else each isolation
+    protects, and what it does not.
 
     Args:
         data_dir: the task's data folder; never written.
@@ -116,24 +109,29 @@ class Sandbox:
             value set wins (see `concurrency.set_max_parallel`).
         cores_per_run: threads each script may use (OMP/BLAS/torch thread variables).
         memory_limit_mb: memory of a script and its children before they are killed.
+        max_processes: processes and threads (each takes a pid) a script and its children may
+            have at once before they are killed: a fork bomb must not exhaust the machine's pids.
         output_cap_kb: kept tail of stdout and of stderr in the result.
-        isolation: "auto" (bubblewrap when it works here, else unconfined with one warning),
-            "bwrap" (required) or "none".
+        isolation: "auto" (bubblewrap when it works here, else "unshare" when user namespaces
+            work, else "none", with one warning), "bwrap", "unshare" (each required) or "none".
         extra_env: variables added to the scripts' allowlisted environment, with explicit values.
         hidden_paths: folders scripts must not read (e.g. the task's private answers); under
-            bubblewrap each appears empty. Without bubblewrap they stay readable.
+            "bwrap" and "unshare" each appears empty. Under "none" they stay readable (a warning
+            says so).
 
     Raises:
-        ValueError: a limit is not positive, isolation is unknown, or "bwrap" was asked for and
-            does not work here.
+        ValueError: a limit is not positive, isolation is unknown, or "bwrap" or "unshare" was
+            asked for and does not work here.
         FileNotFoundError: `data_dir` is not a folder.
     """
 
     def __init__(self, data_dir: Path, *, cache_dir: Path, max_parallel: int = 2, cores_per_run: int = 1,
-                 memory_limit_mb: int = 4096, output_cap_kb: int = 64, isolation: str = "auto",
+                 memory_limit_mb: int = 4096, max_processes: int = 1024, output_cap_kb: int = 64,
+                 isolation: str = "auto",
                  extra_env: Optional[Mapping[str, str]] = None, hidden_paths: Sequence[Path] = ()) -> None:
         for name, value in (("max_parallel", max_parallel), ("cores_per_run", cores_per_run),
-                            ("memory_limit_mb", memory_limit_mb), ("output_cap_kb", output_cap_kb)):
+                            ("memory_limit_mb", memory_limit_mb), ("max_processes", max_processes),
+                            ("output_cap_kb", output_cap_kb)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         data_dir = Path(data_dir)
@@ -143,11 +141,14 @@ class Sandbox:
         self.cache_dir = Path(cache_dir).absolute()
         self.cores_per_run = cores_per_run
         self.memory_limit_mb = memory_limit_mb
+        self.max_processes = max_processes
         self.output_cap_kb = output_cap_kb
         self.extra_env = dict(extra_env or {})
         self.hidden_paths = tuple(Path(p).resolve() for p in hidden_paths)
         scrubbed_environment(cores_per_run, self.cache_dir, self.extra_env)  # validates extra_env now
         self.isolation = resolve_isolation(isolation)
+        if self.isolation == "none" and self.hidden_paths:
+            logger.warning(HIDDEN_READABLE_WARNING, ", ".join(map(str, self.hidden_paths)))
         snapshot = None if self.isolation == "bwrap" else self.cache_dir / SNAPSHOT_NAME
         self._guard = InputGuard.shared(self.data_dir, snapshot)
         concurrency.set_max_parallel(max_parallel)
@@ -235,7 +236,7 @@ class Sandbox:
         path = workspace / script
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(code, encoding="utf-8")
-        if self.isolation == "none":
+        if self.isolation != "bwrap":
             (workspace / INPUT_NAME).symlink_to(self._guard.exposed_dir, target_is_directory=True)
 
     def _captures(self, workspace: Path) -> tuple[OutputCapture, OutputCapture]:
@@ -245,10 +246,10 @@ class Sandbox:
 
     async def _execute(self, workspace: Path, script: str, timeout_s: float) -> _Outcome:
         data_limit = int(self.memory_limit_mb * DATA_LIMIT_FACTOR) << 20
-        command = [sys.executable, "-S", "-c", _LAUNCHER, str(data_limit), sys.executable, script]
-        if self.isolation == "bwrap":
-            command = bwrap_argv(workspace, self._guard.exposed_dir, command, self.hidden_paths)
         env = scrubbed_environment(self.cores_per_run, workspace, self.extra_env)
+        command = confined_command(self.isolation, [sys.executable, script], data_limit=data_limit,
+                                   workspace=workspace, input_dir=self._guard.exposed_dir,
+                                   data_dir=self.data_dir, hidden=self.hidden_paths, env=env)
         stdout, stderr = self._captures(workspace)
         loop = asyncio.get_running_loop()
         started = time.monotonic()
@@ -259,8 +260,8 @@ class Sandbox:
         except OSError as exc:
             return _not_started(stdout, stderr, str(exc))
         group = ProcessGroup(transport.get_pid())
-        watchdog = asyncio.create_task(group.watch_memory(self.memory_limit_mb << 20))
-        timed_out = memory_exceeded = False
+        watchdog = asyncio.create_task(group.watch(self.memory_limit_mb << 20, self.max_processes))
+        timed_out = memory_exceeded = processes_exceeded = False
         try:
             deadline = started + timeout_s
             waiting = {protocol.exited, watchdog}
@@ -272,10 +273,11 @@ class Sandbox:
                     break
                 if watchdog in done:
                     if watchdog.exception() is None:
-                        memory_exceeded = True
+                        memory_exceeded = watchdog.result() == "memory"
+                        processes_exceeded = not memory_exceeded
                         await protocol.exited
                         break
-                    logger.error("the memory watchdog of %s failed: %r", workspace, watchdog.exception())
+                    logger.error("the watchdog of %s failed: %r", workspace, watchdog.exception())
                     waiting = {protocol.exited}
                     continue
                 timed_out = True
@@ -285,7 +287,7 @@ class Sandbox:
             duration = time.monotonic() - started
         finally:
             watchdog.cancel()
-            group.send(signal.SIGKILL)  # whatever the script left running, or all of it when cancelled
+            group.kill()  # whatever the script left running, or all of it when cancelled
             # A process that escaped the group may still hold the pipes: stop waiting for it.
             await asyncio.wait({protocol.drained}, timeout=PIPE_DRAIN_S)
             transport.close()
@@ -294,7 +296,8 @@ class Sandbox:
         returncode = transport.get_returncode()
         if self.isolation == "bwrap" and returncode is not None and 128 < returncode < 128 + signal.NSIG:
             returncode = 128 - returncode  # bwrap reports a child's death by signal N as 128 + N
-        return _Outcome(returncode, duration, timed_out, memory_exceeded, stdout, stderr, group.peak_bytes)
+        return _Outcome(returncode, duration, timed_out, memory_exceeded, processes_exceeded, stdout, stderr,
+                        group.peak_bytes)
 
     def _result(self, workspace: Path, outcome: Optional[_Outcome], verdict: Verdict,
                 timeout_s: float) -> ExecutionResult:
@@ -302,7 +305,7 @@ class Sandbox:
         stdout, stderr = outcome.stdout.text(), outcome.stderr.text()
         returncode = outcome.returncode
         memory_exceeded = outcome.memory_exceeded or (
-            returncode not in (0, None) and not outcome.timed_out
+            returncode not in (0, None) and not outcome.timed_out and not outcome.processes_exceeded
             and _MEMORY_ERROR_RE.search("\n".join(stderr.splitlines()[-30:])) is not None)
         if outcome.start_error is not None:
             failure: Optional[str] = f"could not start: {outcome.start_error}"
@@ -310,6 +313,8 @@ class Sandbox:
             failure = f"timed out after {timeout_s:g} s"
         elif memory_exceeded:
             failure = f"exceeded the memory limit of {self.memory_limit_mb} MiB"
+        elif outcome.processes_exceeded:
+            failure = f"exceeded the limit of {self.max_processes} processes and threads"
         elif returncode != 0:
             failure = _exit_failure(returncode, stderr)
         else:

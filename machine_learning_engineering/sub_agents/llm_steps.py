@@ -121,6 +121,10 @@ async def _call(parent: BaseAgent, ctx: InvocationContext, run: Optional[RunCont
                 prompt: str, reply: Box[str]) -> AsyncGenerator[Event, None]:
     """One question to the model, with time-outs and retries on transient errors; the final text
     lands in `reply` (None when the model could not answer)."""
+    replayed = run.exchanges.replay(agent.name, prompt) if run is not None else None
+    if replayed is not None:  # asked before this run was resumed: the saved answer stands
+        reply.value, reply.exchange = replayed
+        return
     yield state_event(parent, ctx, {prompt_key(agent.name): prompt})
     async for event in _tries(ctx, run, agent, role, prompt, reply):
         yield event
@@ -156,17 +160,17 @@ async def _tries(ctx: InvocationContext, run: Optional[RunContext], agent: LlmAg
         if exchange is not None:
             exchange.answer, exchange.seconds = text, round(time.monotonic() - started, 3)
             exchange.prompt_tokens, exchange.output_tokens = prompt_tokens, output_tokens
-            exchange.problem = _describe(error) if error else None
+            exchange.problem = describe_error(error) if error else None
             reply.exchange = run.exchanges.record(exchange)
             _check_cost(run)
         if error is None:
             reply.value = text
             return
         if not is_transient(error) or try_no == TRANSIENT_RETRIES:
-            _log(run, f"[{agent.name}] model call failed ({_describe(error)}); the step goes on without it")
+            _log(run, f"[{agent.name}] model call failed ({describe_error(error)}); the step goes on without it")
             return
         wait = min(BACKOFF_S[min(try_no, len(BACKOFF_S) - 1)], max(0.0, _call_timeout(run) - MIN_CALL_S))
-        _log(run, f"[{agent.name}] {_describe(error)}; retrying in {wait:.0f}s")
+        _log(run, f"[{agent.name}] {describe_error(error)}; retrying in {wait:.0f}s")
         await asyncio.sleep(wait)
 
 
@@ -233,7 +237,8 @@ def _model_name(agent: LlmAgent) -> str:
         return str(agent.model)
 
 
-def _describe(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
+    """One line naming an error: its type and the first line of its message."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {text[:300]}" if text else type(error).__name__
 

@@ -26,7 +26,9 @@ SCRIPT_CONTRACT = """\
   the probability of the positive class for binary tasks; values for regression), and `./artifacts/meta.json`.
 - Validate with k-fold cross-validation (stratified for classification) using the brief's seed and folds;
   fit every preprocessing step on training folds only: never on the test set.
-- Print the validation score of the task's metric as the last line, exactly: `Final Validation Performance: <score>`.
+- Print the validation score as the last line, exactly: `Final Validation Performance: <score>`, where the score
+  is the task's metric of `./artifacts/oof.npy` over all training rows (not a mean of per-fold scores), with at
+  least 4 decimals: the host recomputes it from that file, and an attempt whose score differs does not count.
 - Organise the script in blocks, each starting with a marker line `# [block: NAME]`, in this order:
   setup, preprocessing, features, model, validation, postprocess, submission.
 - Use only installed packages (numpy, pandas, scikit-learn, lightgbm, xgboost, catboost, torch, timm);

@@ -13,7 +13,9 @@ the folder is malformed.
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -23,8 +25,8 @@ import yaml
 
 from .errors import TaskError
 from .inventory import DataFile, human_size, list_data_files
-from .metrics import Metric, canonical_label, detect_metric, get_metric
-from .tables import TABLE_KINDS, check_not_empty, read_header, read_table
+from .metrics import METRIC_NAMES, Metric, canonical_label, detect_metric, get_metric, unknown_metric_phrase
+from .tables import TABLE_KINDS, check_table, head_size, is_large, read_for_checks, read_header, read_table
 
 logger = logging.getLogger("mle_star")
 
@@ -37,6 +39,13 @@ DEFAULT_METRICS = {"binary": "roc_auc", "multiclass": "accuracy", "regression": 
 CONFIG_KEYS = ("name", "metric", "id_column", "id_columns", "target_column", "target_columns", "label_column",
                "train_target_column", "train_target_columns", "train_file", "test_file",
                "sample_submission_file", "task_kind", "prediction_format", "image_column")
+# Keys that name columns take a name or a list of names; the other keys take one value.
+COLUMN_KEYS = ("id_column", "id_columns", "target_column", "target_columns", "label_column",
+               "train_target_column", "train_target_columns")
+_CONFIG_EXAMPLES = {"name": "my-task", "metric": "rmse", "train_file": "train.csv", "test_file": "test.csv",
+                    "sample_submission_file": "sample_submission.csv", "task_kind": "binary",
+                    "prediction_format": "probability", "image_column": "image_path", "id_columns": "[id, date]",
+                    "target_columns": "[price, volume]", "train_target_columns": "[price, volume]"}
 
 # An integer target with at most this many distinct values is a class label, not a quantity.
 MAX_CLASSES_FOR_INTEGER_TARGET = 20
@@ -145,11 +154,26 @@ def load_task(path: str | Path, *, metric: Optional[str] = None) -> Task:
     Raises:
         TaskError: the folder is missing or malformed; the message names the file and the fix.
     """
-    layout = _locate(Path(path))
+    try:
+        return _load(Path(path), metric)
+    except PermissionError as exc:
+        denied = exc.filename or path
+        raise TaskError(f"cannot read {denied}: permission denied. Make the task's files readable, e.g. "
+                        f"`chmod -R u+rX {path}`.") from None
+
+
+def _load(path: Path, metric: Optional[str]) -> Task:
+    layout = _locate(path)
+    files = list_data_files(layout.data_dir)
+    if not files:
+        raise TaskError(f"{layout.data_dir} is empty. Put the task's data (train.csv, test.csv, "
+                        f"sample_submission.csv) and its description (description.md) in it.")
     config, config_file = _read_config(layout)
     description_file = _find_description(layout)
     description = _read_text(description_file)
-    files = list_data_files(layout.data_dir)
+    if not description.strip():
+        raise TaskError(f"{description_file} is empty. Write in it what to predict and how submissions are "
+                        f"scored (e.g. 'Submissions are evaluated on RMSE').")
     ignored = {CONFIG_NAME, *(n.lower() for n in DESCRIPTION_NAMES)}
     if not [f for f in files if len(f.path.parts) > 1 or f.path.name.lower() not in ignored]:
         raise TaskError(f"no data files in {layout.data_dir}: it holds only the description. Put the task's "
@@ -161,7 +185,11 @@ def load_task(path: str | Path, *, metric: Optional[str] = None) -> Task:
                              "sample_submission", required=False)
     for relative in (train_file, test_file, sample_file):
         if relative is not None:
-            check_not_empty(layout.data_dir / relative, relative)
+            check_table(layout.data_dir / relative, relative)
+            if is_large(layout.data_dir / relative):
+                logger.info("%s is %s: the task checks read its first %s only", relative,
+                            human_size((layout.data_dir / relative).stat().st_size),
+                            head_size(layout.data_dir / relative))
     train_cols = read_header(layout.data_dir / train_file)
     test_cols = read_header(layout.data_dir / test_file)
     sample_cols = read_header(layout.data_dir / sample_file) if sample_file else []
@@ -171,9 +199,12 @@ def load_task(path: str | Path, *, metric: Optional[str] = None) -> Task:
     id_columns = columns.id_columns()
     target_columns = columns.target_columns(id_columns)
     train_targets = columns.train_target_columns(id_columns, target_columns)
-    target_values = read_table(layout.data_dir / train_file, columns=list(train_targets))
+    columns.check_features(id_columns, train_targets)
+    target_values = read_for_checks(layout.data_dir / train_file, columns=list(train_targets))
+    if len(train_targets) == 1:
+        _check_target(target_values[train_targets[0]], train_targets[0], train_file)
 
-    explicit, source = _explicit_metric(metric, config, config_file, description)
+    explicit, source = _explicit_metric(metric, config, config_file, description, description_file)
     task_kind, prediction_format, classes = _infer_target(
         target_columns, train_targets, target_values, explicit, config, config_file)
     sample_values = _sample_values(layout.data_dir / sample_file, target_columns) if sample_file else None
@@ -187,7 +218,11 @@ def load_task(path: str | Path, *, metric: Optional[str] = None) -> Task:
         wants_proba = chosen.needs_proba or sample_values == "fractional"
         prediction_format = "probability" if task_kind in ("binary", "multilabel") and wants_proba else "label"
     if sample_file and id_columns and all(c in test_cols for c in id_columns):
-        _check_sample_ids(layout.data_dir, sample_file, test_file, id_columns)
+        if is_large(layout.data_dir / sample_file) or is_large(layout.data_dir / test_file):
+            logger.info("%s and %s are not compared id by id here (too large); the final submission check "
+                        "compares every id", sample_file, test_file)
+        else:
+            _check_sample_ids(layout.data_dir, sample_file, test_file, id_columns)
 
     return Task(
         name=str(config.get("name") or layout.name), root=layout.root, data_dir=layout.data_dir,
@@ -273,20 +308,48 @@ def _read_config(layout: _Layout) -> tuple[dict[str, Any], Optional[Path]]:
         try:
             config = yaml.safe_load(_read_text(path))
         except yaml.YAMLError as exc:
-            raise TaskError(f"{path} is not valid YAML: {exc}. Fix it, or remove it to let the loader infer "
-                            f"everything.") from None
+            raise TaskError(f"{path} is not valid YAML ({_yaml_problem(exc)}). Fix it, or remove it to let the "
+                            f"loader infer everything.") from None
         if config is None:
             return {}, path
         if not isinstance(config, dict):
             raise TaskError(f"{path} must be a mapping of settings (e.g. `metric: rmse`), not a "
                             f"{type(config).__name__}.")
         config = {str(k).lower(): v for k, v in config.items()}
-        unknown = sorted(set(config) - set(CONFIG_KEYS))
-        if unknown:
-            logger.warning("%s: ignoring unknown key(s) %s; known keys: %s", path, ", ".join(unknown),
-                           ", ".join(CONFIG_KEYS))
+        for key, value in config.items():
+            _check_config_value(path, key, value)
         return config, path
     return {}, None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
+
+
+def _check_config_value(path: Path, key: str, value: Any) -> None:
+    """Refuses an unknown key (a typo would otherwise be ignored) and a value of the wrong type."""
+    if key not in CONFIG_KEYS:
+        close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        raise TaskError(f"{path}: unknown key `{key}`{hint}. Known keys: {', '.join(CONFIG_KEYS)}.")
+    if value is None or value == []:
+        return  # `key:` with no value leaves the setting to the loader
+
+    def single(v: Any) -> bool:
+        return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+    if key in COLUMN_KEYS:
+        wanted, ok = "a column name or a list of column names", single(value) or (
+            isinstance(value, list) and all(single(v) for v in value))
+    else:
+        wanted, ok = "one value", single(value)
+    if not ok:
+        kind = {bool: "true/false", dict: "a mapping", list: "a list"}.get(type(value), type(value).__name__)
+        quote = " (quote a name that YAML reads as true/false, e.g. \"yes\")" if isinstance(value, bool) else ""
+        raise TaskError(f"{path}: `{key}` must be {wanted}, not {kind} ({value!r}){quote}, e.g. `{key}: "
+                        f"{_CONFIG_EXAMPLES.get(key, 'name')}`.")
 
 
 def _find_answers(private_dir: Optional[Path]) -> Optional[Path]:
@@ -391,6 +454,11 @@ class _Columns:
             if shared:
                 # The test file repeats the prediction columns (empty): only the first column identifies rows.
                 return shared[:1]
+            spelt = _loosely_in(self.sample[0], self.test)
+            if spelt:
+                raise TaskError(f"{self.sample_file}'s id column {self.sample[0]!r} is {spelt!r} in {self.test_file}: "
+                                f"rename one so that both spell it the same, or name the id column in task.yaml "
+                                f"(`id_column: ...`).")
             return (self.sample[0],) if len(self.sample) > 1 else ()
         named_id = [c for c in self.test if c.lower() == "id" or c.lower().endswith("_id")]
         return tuple(named_id[:1])
@@ -401,7 +469,14 @@ class _Columns:
             missing = [c for c in configured if self.sample and c not in self.sample]
             if missing:
                 raise TaskError(f"{self.config_file} names target column(s) {_names(missing)}, but "
-                                f"{self.sample_file} has no such column (it has: {_names(self.sample)}).")
+                                f"{self.sample_file} has no such column (it has: {_names(self.sample)}). Fix "
+                                f"`target_column` in task.yaml.")
+            labelled = _listed(self.config, "train_target_columns", "train_target_column", "label_column")
+            missing = [c for c in configured if not self.sample and not labelled and c not in self.train]
+            if missing:
+                raise TaskError(f"{self.config_file} names target column(s) {_names(missing)}, but "
+                                f"{self.train_file} has no such column (it has: {_names(self.train)}). Fix "
+                                f"`target_column` in task.yaml.")
             return configured
         if self.sample:
             targets = tuple(c for c in self.sample if c not in id_columns)
@@ -443,8 +518,37 @@ class _Columns:
                         f"(`label_column: ...`).")
 
     def _values_within(self, column: str, names: set[str]) -> bool:
-        values = read_table(self.data_dir / self.train_file, columns=[column], as_text=True)[column]
+        values = read_for_checks(self.data_dir / self.train_file, columns=[column], as_text=True)[column]
         return set(canonical_label(v) for v in values.unique() if v != "") <= names
+
+    def check_features(self, id_columns: tuple[str, ...], train_targets: tuple[str, ...]) -> None:
+        """Refuses a test table whose columns are not train's: one spelt differently, or none in common
+        where test has columns of its own. Train columns that test lacks are legitimate (a count that
+        only exists after the fact), and are logged: the models cannot use them."""
+        features = [c for c in self.train if c not in id_columns and c not in train_targets]
+        missing = [c for c in features if c not in self.test]
+        if not missing:
+            return
+        own = [c for c in self.test if c not in self.train and c not in id_columns]
+        for column in missing:
+            spelt = _loosely_in(column, own)
+            if spelt:
+                raise TaskError(f"{self.test_file} spells {self.train_file}'s column {column!r} as {spelt!r}: "
+                                f"rename one so that both tables spell it the same.")
+        if len(missing) == len(features) and own:
+            raise TaskError(f"{self.test_file} has none of {self.train_file}'s feature columns "
+                            f"({_names(features)}); it has {_names(self.test)}. Check that it is this task's test "
+                            f"table, or name the right one in task.yaml (`test_file: ...`).")
+        logger.warning("%s has no column %s of %s: the models cannot use %s", self.test_file, _names(missing),
+                       self.train_file, "it" if len(missing) == 1 else "them")
+
+
+def _loosely_in(name: str, candidates: Sequence[str]) -> Optional[str]:
+    """The candidate that is `name` up to case, spaces, '-' and '_' (but not `name` itself), or None."""
+    def loose(text: str) -> str:
+        return re.sub(r"[\s_-]+", "", text).lower()
+
+    return next((c for c in candidates if c != name and loose(c) == loose(name)), None)
 
 
 def _names(columns: Sequence[str], limit: int = 12) -> str:
@@ -502,6 +606,19 @@ def _infer_target(targets: tuple[str, ...], train_targets: tuple[str, ...], valu
     return kind, fmt, _sorted_values(series)
 
 
+def _check_target(values: pd.Series, column: str, train_file: Path) -> None:
+    """Refuses a target with no values, or with one value only: there is nothing to learn."""
+    present = values.dropna()
+    if present.empty:
+        raise TaskError(f"{train_file}'s target column {column!r} has no values in its {len(values)} rows. Fill it "
+                        f"in, or name the right column in task.yaml (`label_column: ...`).")
+    if present.nunique() == 1:
+        value = present.iloc[0].item() if hasattr(present.iloc[0], "item") else present.iloc[0]
+        raise TaskError(f"{train_file}'s target column {column!r} holds one value ({value!r}) in all "
+                        f"{len(present)} rows read: there is nothing to learn. Check that it is the right column "
+                        f"(`label_column: ...` in task.yaml) and the full training data.")
+
+
 def _kind_of(series: pd.Series, explicit: Optional[Metric]) -> str:
     n_unique = series.nunique()
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
@@ -529,7 +646,7 @@ def _sorted_values(series: pd.Series) -> tuple[Any, ...]:
 
 
 def _explicit_metric(argument: Optional[str], config: dict[str, Any], config_file: Optional[Path],
-                     description: str) -> tuple[Optional[Metric], str]:
+                     description: str, description_file: Path) -> tuple[Optional[Metric], str]:
     if argument:
         return get_metric(argument), "argument"
     if config.get("metric"):
@@ -540,6 +657,11 @@ def _explicit_metric(argument: Optional[str], config: dict[str, Any], config_fil
     detected = detect_metric(description)
     if detected is not None:
         return detected, "description"
+    unknown = unknown_metric_phrase(description)
+    if unknown:
+        # A default metric would optimise and report something other than what the task is scored on.
+        raise TaskError(f"{description_file} scores submissions on a metric this agent does not know ({unknown!r}). "
+                        f"Known metrics: {', '.join(METRIC_NAMES)}; name the closest in task.yaml (`metric: ...`).")
     return None, "default"
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
-from sklearn import metrics as skm
 
 from .errors import TaskError
 
@@ -95,6 +94,14 @@ def canonical_label(value: Any) -> str:
     except ValueError:
         return text
     return canonical_label(number) if math.isfinite(number) else text
+
+
+def _sklearn() -> Any:
+    """scikit-learn's metrics, imported when a score is computed: loading a task (and so every check
+    `mle-star run` makes before it starts) does not need them, and they take a second to import."""
+    from sklearn import metrics
+
+    return metrics
 
 
 def _flat(values: Any) -> np.ndarray:
@@ -193,7 +200,7 @@ def _accuracy(y_true: Any, y_pred: Any, labels: Any) -> float:
 
 def _balanced_accuracy(y_true: Any, y_pred: Any, labels: Any) -> float:
     t, p = _comparable(y_true, y_pred)
-    return skm.balanced_accuracy_score(t.astype(str) if t.dtype == object else t,
+    return _sklearn().balanced_accuracy_score(t.astype(str) if t.dtype == object else t,
                                        p.astype(str) if p.dtype == object else p)
 
 
@@ -204,36 +211,36 @@ def _f1(y_true: Any, y_pred: Any, labels: Any) -> float:
     # With one class in y_true, the predictions tell which second class exists.
     seen = t_names if len(set(t_names)) == 2 else np.concatenate([t_names, p_names])
     _, positive = _binary_classes(seen, labels)
-    return skm.f1_score(t_names == positive, p_names == positive, zero_division=0.0)
+    return _sklearn().f1_score(t_names == positive, p_names == positive, zero_division=0.0)
 
 
 def _f1_macro(y_true: Any, y_pred: Any, labels: Any) -> float:
     t, p = _comparable(y_true, y_pred)
     t_names = np.array([canonical_label(v) for v in t])
     p_names = np.array([canonical_label(v) for v in p])
-    return skm.f1_score(t_names, p_names, average="macro", zero_division=0.0)
+    return _sklearn().f1_score(t_names, p_names, average="macro", zero_division=0.0)
 
 
 def _roc_auc(y_true: Any, y_pred: Any, labels: Any) -> float:
     p = _proba_matrix(y_pred)
     t_raw = np.asarray(y_true, dtype=object)
     if t_raw.ndim == 2 and t_raw.shape[1] > 1:
-        return _mean_over_columns(skm.roc_auc_score, t_raw, p, "ROC AUC")
+        return _mean_over_columns(_sklearn().roc_auc_score, t_raw, p, "ROC AUC")
     t = _flat(y_true)
     _same_length(t, p)
     if p.ndim == 2 and p.shape[1] == 1:
         p = p[:, 0]
     if p.ndim == 1:
         _, positive = _binary_classes(t, labels)
-        return skm.roc_auc_score([canonical_label(v) == positive for v in t], p)
+        return _sklearn().roc_auc_score([canonical_label(v) == positive for v in t], p)
     classes = [canonical_label(v) for v in labels] if labels is not None else sorted_classes(t)
     if p.shape[1] != len(classes):
         raise ValueError(f"y_pred has {p.shape[1]} columns but there are {len(classes)} classes")
     idx = _class_indices(t, classes)
     if len(classes) == 2:
-        return skm.roc_auc_score(idx == 1, p[:, 1])
+        return _sklearn().roc_auc_score(idx == 1, p[:, 1])
     # One-vs-rest macro average, as scikit-learn's multi_class="ovr", without its rows-sum-to-1 demand.
-    per_class = [skm.roc_auc_score(idx == j, p[:, j]) for j in range(len(classes)) if 0 < (idx == j).sum() < len(idx)]
+    per_class = [_sklearn().roc_auc_score(idx == j, p[:, j]) for j in range(len(classes)) if 0 < (idx == j).sum() < len(idx)]
     if not per_class:
         raise ValueError("ROC AUC is undefined: y_true holds a single class")
     return float(np.mean(per_class))
@@ -302,7 +309,7 @@ def _rmsle(y_true: Any, y_pred: Any, labels: Any) -> float:
 def _r2(y_true: Any, y_pred: Any, labels: Any) -> float:
     t, p = _floats(y_true, "true values"), _floats(y_pred, "predictions")
     _same_length(t, p)
-    return float(skm.r2_score(t, p))
+    return float(_sklearn().r2_score(t, p))
 
 
 def _qwk(y_true: Any, y_pred: Any, labels: Any) -> float:
@@ -310,7 +317,7 @@ def _qwk(y_true: Any, y_pred: Any, labels: Any) -> float:
     if t.dtype != object:
         # Regression-style predictions of an ordinal target are rounded to the nearest grade.
         t, p = np.rint(t).astype(int), np.rint(p).astype(int)
-    return float(skm.cohen_kappa_score(t, p, weights="quadratic"))
+    return float(_sklearn().cohen_kappa_score(t, p, weights="quadratic"))
 
 
 def _tokens(value: Any) -> list[str]:
@@ -422,7 +429,7 @@ def get_metric(name: str) -> Metric:
         return map_at_k(int(match.group(1)))
     raise TaskError(f"unknown metric {name!r}. Known metrics: {', '.join(METRIC_NAMES)} (e.g. map@5), "
                     f"and aliases such as auc, logloss, root mean squared error, quadratic weighted kappa, "
-                    f"macro f1. Name one of them in task.yaml (`metric: rmse`) or with --metric.")
+                    f"macro f1. Name one of them in task.yaml (`metric: rmse`).")
 
 
 # ----------------------------------------------------------------------------- detection in free text
@@ -496,3 +503,26 @@ def _best_mention(lowered: str) -> Optional[Metric]:
         return (distance, order, start)
 
     return min(found, key=rank)[3]
+
+
+# A sentence that says how submissions are scored, and the words that make its object a metric (as
+# opposed to "evaluated on the test set"): used to tell "names no metric" from "names one we lack".
+_SCORED_BY = re.compile(
+    r"(?:evaluated|scored|graded|measured|ranked|judged)\s+(?:on|using|with|by|based on|according to|in terms of)"
+    r"\s+(?P<a>[^.\n;:()]{2,80})|(?:evaluation )?metric (?:is|will be|used is)\s*:?\s+(?P<b>[^.\n;()]{2,80})")
+_METRIC_WORDS = re.compile(
+    r"\b(?:metric|score|error|loss|coefficient|correlation|index|distance|precision|recall|kappa|similarity|"
+    r"likelihood|deviation|dice|iou|jaccard|ndcg|mape|smape|gini|bleu|rouge|wer|cer|perplexity|f\d)\b")
+
+
+def unknown_metric_phrase(text: str) -> Optional[str]:
+    """The words of a description that name a metric `detect_metric` does not know, or None.
+
+    Only a phrase after "evaluated on", "scored using", "the metric is" and the like counts, and only
+    when it holds a word such as "score", "error", "coefficient" or "correlation".
+    """
+    for match in _SCORED_BY.finditer(text.lower()):
+        phrase = re.sub(r"\s+", " ", match.group("a") or match.group("b")).strip()
+        if _METRIC_WORDS.search(phrase):
+            return phrase
+    return None

@@ -6,18 +6,23 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Awaitable, Callable, Mapping, Optional
 
 from ..record.journal import Attempt
+from ..record.resume import ExecutionCache, execution_key
 from ..record.run_folder import RunFolder
 from ..sandbox import ExecutionResult, Sandbox
 from ..task import Task, check_submission
+from .score_check import CHECKED_PHASES, check_attempt
 
 # Seconds kept back at the end of the budget for choosing and checking the final submission.
 FINAL_RESERVE_S = 5.0
 # A script given less time than this would only produce a time-out.
 MIN_USEFUL_TIMEOUT_S = 5.0
 
+
+# A check of an attempt that ran and scored: the reason it does not count, or None.
+Vet = Callable[[Attempt], Awaitable[Optional[str]]]
 
 # Phases that develop the solutions; they leave the ensemble's share of the budget untouched.
 SOLUTION_PHASES = ("candidate", "merge", "ablation", "refine")
@@ -65,10 +70,14 @@ class Budget:
 
 
 class CodeRunner:
-    """Executes scripts in the sandbox and keeps the best valid submission of the run."""
+    """Executes scripts in the sandbox and keeps the best valid submission of the run.
+
+    `cache` holds the executions an earlier process on this run completed (a resumed run): those
+    are handed back instead of run again."""
 
     def __init__(self, task: Task, folder: RunFolder, sandbox: Sandbox, budget: Budget,
-                 script_timeout_s: float, candidate_share: float = 1.0, ensemble_reserve_s: float = 0.0) -> None:
+                 script_timeout_s: float, candidate_share: float = 1.0, ensemble_reserve_s: float = 0.0,
+                 cache: Optional[ExecutionCache] = None) -> None:
         self.task = task
         self.folder = folder
         self.sandbox = sandbox
@@ -76,31 +85,55 @@ class CodeRunner:
         self.solution_budget = budget.less(ensemble_reserve_s)
         self.script_timeout_s = script_timeout_s
         self.candidate_share = candidate_share
+        self.cache = cache
         self.best: Optional[Attempt] = None
         self._best_lock = asyncio.Lock()
 
     async def execute(self, code: str, *, solution_id: str, phase: str, label: str,
                       parent: Optional[int] = None, extra_files: Optional[Mapping[str, Path]] = None,
-                      promote: bool = True, exchange: Optional[str] = None) -> Attempt:
+                      promote: bool = True, exchange: Optional[str] = None, vet: Optional[Vet] = None,
+                      not_run: Optional[str] = None) -> Attempt:
         """Runs one script and records it. Never raises for a failing script: the failure is in
-        the returned attempt."""
+        the returned attempt.
+
+        Args:
+            vet: a last check of a script that ran and scored, before it is recorded and can be
+                promoted (the leak probe); the reason it returns voids the attempt.
+            not_run: records the script as failed for this reason without running it (a leak
+                that was found and not repaired, say).
+        """
+        key = execution_key(code, solution_id, phase, extra_files or {})
+        earlier = self.cache.take(key) if self.cache is not None else None
+        if earlier is not None:
+            self.folder.log(f"{_describe(earlier)} (reused: it completed before the resume)")
+            if promote and earlier.ok and earlier.submission_ok:
+                await self._promote_if_best(earlier, code)
+            return earlier
         attempt_id = self.folder.journal.new_id()
         workspace = self.folder.new_workspace(attempt_id, solution_id, phase)
         attempt = Attempt(id=attempt_id, solution_id=solution_id, phase=phase, label=label,
-                          workspace=str(workspace.relative_to(self.folder.root)), parent=parent, exchange=exchange)
+                          workspace=str(workspace.relative_to(self.folder.root)), parent=parent, exchange=exchange,
+                          code_key=key)
         budget = self.budget_for(phase)
         cap = self.script_timeout_s
         if phase == "candidate":
             cap = min(cap, max(MIN_USEFUL_TIMEOUT_S, self.candidate_share * self.budget.seconds))
         timeout = budget.timeout_for(cap)
-        if timeout < MIN_USEFUL_TIMEOUT_S:
+        if not_run is None and timeout < MIN_USEFUL_TIMEOUT_S:
+            not_run = "not run: the time budget is exhausted"
+        if not_run is not None:
             (workspace / "solution.py").write_text(code, encoding="utf-8")
-            attempt.failure = "not run: the time budget is exhausted"
+            attempt.failure = not_run
         else:
             # Waiting for a free slot eats into the budget, so the script's deadline is the budget's.
             result = await self.sandbox.run(code, workspace, timeout_s=timeout, deadline=budget.deadline(),
                                             extra_files=dict(extra_files or {}))
             _copy_result(result, attempt)
+            if attempt.ok and phase in CHECKED_PHASES:
+                await self._check_score(attempt, workspace)
+            if attempt.ok and vet is not None:
+                attempt.failure = await vet(attempt)
+                attempt.score = attempt.score if attempt.failure is None else None
             if attempt.ok and promote:
                 self._check_submission(attempt, workspace)
         self.folder.journal.append(attempt)
@@ -108,6 +141,19 @@ class CodeRunner:
         if promote and attempt.ok and attempt.submission_ok:
             await self._promote_if_best(attempt, code)
         return attempt
+
+    def restore_best(self) -> Optional[Attempt]:
+        """Makes the best valid attempt of the journal the run's submission again (after a crash the
+        submission file and best/ may be from different attempts, if the process died between them)."""
+        valid = [a for a in self.folder.journal.read() if a.ok and a.submission_ok
+                 and (self.folder.workspace_of(a) / "submission" / "submission.csv").exists()]
+        for attempt in valid:
+            if self.best is None or self.is_better(attempt.score, self.best.score):
+                self.best = attempt
+        if self.best is not None:
+            code = (self.folder.workspace_of(self.best) / "solution.py").read_text(encoding="utf-8")
+            self.folder.promote(self.best, code)
+        return self.best
 
     def budget_for(self, phase: str) -> Budget:
         """The budget a phase's scripts run under: the solutions' phases leave the ensemble its share."""
@@ -118,6 +164,15 @@ class CodeRunner:
         if score is None:
             return False
         return than is None or self.task.metric.is_better(score, than)
+
+    async def _check_score(self, attempt: Attempt, workspace: Path) -> None:
+        """Voids an attempt whose printed score its saved out-of-fold predictions do not give."""
+        check = await asyncio.to_thread(check_attempt, self.task, workspace, attempt.score)
+        attempt.host_score = check.host_score
+        if check.failure is not None:
+            attempt.failure = f"score check: {check.failure}"
+        elif check.unchecked is not None:
+            self.folder.log(f"attempt {attempt.id}: score not checked by the host: {check.unchecked}")
 
     def _check_submission(self, attempt: Attempt, workspace: Path) -> None:
         path = workspace / "submission" / "submission.csv"

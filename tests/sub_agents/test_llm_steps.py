@@ -126,4 +126,5 @@ def test_the_whole_graph_survives_a_messy_model(tmp_path):
     assert final and not final["problems"]
     assert check_submission(run_dir / "submission.csv", load_task(task_dir)) == []
     assert sum(model.counts.values()) >= 5
-    assert "answer not usable" in (run_dir / "log.txt").read_text()
+    if model.counts.get("refusal"):  # which forms come depends on the calls the run makes
+        assert "answer not usable" in (run_dir / "log.txt").read_text()

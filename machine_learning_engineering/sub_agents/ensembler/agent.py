@@ -3,9 +3,9 @@ implementation over the members' saved predictions, and a run."""
 
 from __future__ import annotations
 
-from typing import Any, AsyncGenerator, Mapping, Union
+from typing import Any, AsyncGenerator, Mapping, Optional, Union
 
-from google.adk.agents import BaseAgent, LlmAgent, LoopAgent
+from google.adk.agents import LlmAgent, LoopAgent
 from google.adk.agents.invocation_context import InvocationContext
 from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
@@ -13,6 +13,7 @@ from google.adk.models.base_llm import BaseLlm
 from ...run_context import RunContext, get_run
 from ...state import ENSEMBLE, EnsembleTrial, read_ensemble, read_solution, solution_ids
 from ...protocol import EnsemblePlanAnswer, ScriptAnswer
+from ..boundary import StepAgent
 from ..guards.agent import Guards, Outcome, guarded_execute
 from ..llm_steps import Box, ask, make_llm_agent, state_event
 from ..prompt_parts import task_fields
@@ -22,7 +23,7 @@ ARTIFACTS = ("oof.npy", "test_pred.npy", "meta.json")
 MAX_MEMBERS = 8
 
 
-class EnsembleRoundAgent(BaseAgent):
+class EnsembleRoundAgent(StepAgent):
     planner: LlmAgent
     implementer: LlmAgent
     guards: Guards
@@ -37,7 +38,7 @@ class EnsembleRoundAgent(BaseAgent):
                          planner=planner, implementer=implementer, guards=guards, rounds=rounds,
                          sub_agents=[planner, implementer, *guards.agents()])
 
-    async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+    async def _step(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         run = get_run(ctx.session.state)
         if run is None or run.budget.exhausted:
             return
@@ -83,6 +84,14 @@ class EnsembleRoundAgent(BaseAgent):
                        f"{trial.score if trial.score is not None else trial.failure}")
         ensemble.trials.append(trial)
         yield state_event(self, ctx, {ENSEMBLE: ensemble.model_dump(mode="json")})
+
+
+    def _degrade(self, ctx: InvocationContext, run: Optional[RunContext],
+                 error: Exception) -> tuple[dict[str, Any], str]:
+        """The round counts as a failed plan, so the next round tries another strategy."""
+        ensemble = read_ensemble(ctx.session.state)
+        ensemble.trials.append(EnsembleTrial(plan="(not completed)", failure=f"internal error: {type(error).__name__}"))
+        return {ENSEMBLE: ensemble.model_dump(mode="json")}, "the next round tries another plan"
 
 
 def build_ensembler(rounds: int, models: Mapping[str, Union[str, BaseLlm]], guards: Guards) -> LoopAgent:

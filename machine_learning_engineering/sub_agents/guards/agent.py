@@ -1,10 +1,13 @@
 """The guards every script passes (paper, section 3.4): the data-leakage checker and the data-usage
 checker before it counts, and the debugger when it fails (bounded rounds; the caller rolls back to
-its last working code when the fixes do not help)."""
+its last working code when the fixes do not help). A leak the checker finds and does not repair
+means the script does not count; a script that could become the submission also passes the leak
+probe (`leak_probe`: its score must not move when the test features are shuffled)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import AsyncGenerator, Mapping, Optional, Sequence, Union
 
@@ -14,12 +17,14 @@ from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
 
 from ...record.journal import Attempt
+from ...tools.code_execution import Vet
 from ...run_context import RunContext
 from ...task.inventory import summarise_inventory
 from ...task.tables import TABLE_KINDS, read_header
 from ...protocol import LeakageAnswer, ScriptAnswer, UsageAnswer
 from ..llm_steps import Box, ask, make_llm_agent
 from ..prompt_parts import task_fields
+from . import leak_probe
 from .prompt import DEBUGGER, LEAKAGE_CHECKER, USAGE_CHECKER, DebugRequest, LeakageRequest, UsageRequest
 
 
@@ -74,9 +79,16 @@ async def guarded_execute(parent: BaseAgent, ctx: InvocationContext, run: RunCon
             yield event
         if leak.value is not None and leak.value.leakage:
             run.folder.log(f"[{solution_id} {phase}] leakage checker: {leak.value.explanation[:300]}")
-            if leak.value.code:
-                code, exchange = leak.value.code, leak.exchange
-                run.folder.log(f"[{solution_id} {phase}] leakage repaired by the checker")
+            if not leak.value.code:
+                # Running it would only spend budget on a score that cannot count.
+                failure = f"data leakage found and not repaired: {leak.value.explanation[:300]}"
+                attempt = await run.runner.execute(code, solution_id=solution_id, phase=phase, label=label,
+                                                   extra_files=extra_files, promote=promote, exchange=exchange,
+                                                   not_run=failure)
+                out.value = Outcome(code=code, attempt=attempt)
+                return
+            code, exchange = leak.value.code, leak.exchange
+            run.folder.log(f"[{solution_id} {phase}] leakage repaired by the checker")
     if check_usage and run.settings.check_data_usage:
         usage: Box[UsageAnswer] = Box()
         request = UsageRequest(**task, code=code, inventory=summarise_inventory(run.task.files),
@@ -91,7 +103,8 @@ async def guarded_execute(parent: BaseAgent, ctx: InvocationContext, run: RunCon
                 run.folder.log(f"[{solution_id} {phase}] script revised to use the data it ignored")
 
     attempt = await run.runner.execute(code, solution_id=solution_id, phase=phase, label=label,
-                                       extra_files=extra_files, promote=promote, exchange=exchange)
+                                       extra_files=extra_files, promote=promote, exchange=exchange,
+                                       vet=_probe(run, phase, code, extra_files, promote and check_leakage))
     for round_no in range(1, run.settings.max_debug_rounds + 1):
         if attempt.ok or attempt.timed_out or attempt.memory_exceeded or run.runner.budget_for(phase).exhausted:
             break
@@ -106,8 +119,17 @@ async def guarded_execute(parent: BaseAgent, ctx: InvocationContext, run: RunCon
         code = fixed
         attempt = await run.runner.execute(code, solution_id=solution_id, phase=phase,
                                            label=f"{label} (debug round {round_no})", parent=attempt.id,
-                                           extra_files=extra_files, promote=promote, exchange=answer.exchange)
+                                           extra_files=extra_files, promote=promote, exchange=answer.exchange,
+                                           vet=_probe(run, phase, code, extra_files, promote and check_leakage))
     out.value = Outcome(code=code, attempt=attempt)
+
+
+def _probe(run: RunContext, phase: str, code: str, extra_files: Optional[Mapping[str, Path]],
+           wanted: bool) -> Optional[Vet]:
+    """The leak probe as the runner's last check, for a script that could become the submission."""
+    if not wanted or not run.settings.check_leakage:
+        return None
+    return partial(leak_probe.vet, run, phase, code, extra_files=extra_files)
 
 
 def _data_files(run: RunContext) -> list[str]:

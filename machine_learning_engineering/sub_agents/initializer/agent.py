@@ -3,22 +3,23 @@ validation score, then the best merged with the next ones while the score improv
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Mapping, Union
+from typing import Any, AsyncGenerator, Mapping, Optional, Union
 
-from google.adk.agents import BaseAgent, LlmAgent
+from google.adk.agents import LlmAgent
 from google.adk.agents.invocation_context import InvocationContext
 from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
 
-from ...run_context import get_run
+from ...run_context import RunContext, get_run
 from ...state import RETRIEVED_MODELS, Candidate, RetrievedModel, read_solution, solution_delta
 from ...protocol import ScriptAnswer
+from ..boundary import StepAgent
 from ..guards.agent import Guards, Outcome, guarded_execute
 from ..llm_steps import Box, ask, make_llm_agent, state_event
 from .prompt import CANDIDATE_WRITER, MERGER, CandidateRequest, MergeRequest
 
 
-class InitializerAgent(BaseAgent):
+class InitializerAgent(StepAgent):
     """Builds the initial solution of one solution id."""
 
     solution_id: str
@@ -35,7 +36,7 @@ class InitializerAgent(BaseAgent):
                          solution_id=solution_id, writer=writer, merger=merger, guards=guards,
                          sub_agents=[writer, merger])
 
-    async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+    async def _step(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         run = get_run(ctx.session.state)
         if run is None:
             return
@@ -106,3 +107,21 @@ class InitializerAgent(BaseAgent):
                 break
         yield state_event(self, ctx, solution_delta(solution),
                           text=f"Solution {sid} initialised: score {solution.score:.6g}")
+
+    def _degrade(self, ctx: InvocationContext, run: Optional[RunContext],
+                 error: Exception) -> tuple[dict[str, Any], str]:
+        """Keeps the best script that ran so far (a candidate or merge) as the solution."""
+        solution = read_solution(ctx.session.state, self.solution_id)
+        if run is None:
+            return {}, "no run is open"
+        tried = [c for c in solution.candidates + solution.merges if c.score is not None and c.failure is None]
+        best = max(tried, key=lambda c: c.score if run.task.metric.higher_is_better else -c.score, default=None)
+        if best is None or best.attempt_id is None:
+            return {}, f"solution {self.solution_id} has no working script to go on with"
+        if solution.score is not None and not run.runner.is_better(best.score, solution.score):
+            return {}, f"solution {self.solution_id} goes on from its score {solution.score:.6g}"
+        attempt = next(a for a in run.folder.journal.read() if a.id == best.attempt_id)
+        solution.code = (run.folder.workspace_of(attempt) / "solution.py").read_text(encoding="utf-8")
+        solution.score, solution.attempt_id = best.score, best.attempt_id
+        solution.initial_score = solution.initial_score if solution.initial_score is not None else best.score
+        return solution_delta(solution), f"solution {self.solution_id} goes on from {best.model} ({best.score:.6g})"

@@ -5,9 +5,9 @@ scores of earlier plans, and keeps the best."""
 from __future__ import annotations
 
 import math
-from typing import Any, AsyncGenerator, Mapping, Union
+from typing import Any, AsyncGenerator, Mapping, Optional, Union
 
-from google.adk.agents import BaseAgent, LlmAgent, LoopAgent
+from google.adk.agents import LlmAgent, LoopAgent
 from google.adk.agents.invocation_context import InvocationContext
 from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
@@ -17,6 +17,7 @@ from ...state import PlanTrial, RefinementStep, SolutionState, read_solution, so
 from ...protocol import BlockAnswer, BlockChoiceAnswer, PlanAnswer, ScriptAnswer
 from ...tools.code_blocks import block_names, get_block
 from ...tools.script_output import parse_ablation
+from ..boundary import StepAgent
 from ..guards.agent import Guards, Outcome, guarded_execute
 from ..llm_steps import Box, ask, make_llm_agent, state_event
 from ..prompt_parts import task_fields
@@ -29,7 +30,7 @@ FALLBACK_BLOCKS = ("model", "features", "preprocessing", "validation", "postproc
 MAX_ABLATION_OUTPUT = 8000
 
 
-class AblationAgent(BaseAgent):
+class AblationAgent(StepAgent):
     """Outer-loop step: ablation study, then the choice of block and first plan. After `outer_steps`
     (when there was at least one), up to `extra_steps` more while time and unrefined blocks remain."""
 
@@ -51,7 +52,7 @@ class AblationAgent(BaseAgent):
                          writer=writer, chooser=chooser,
                          guards=guards, sub_agents=[writer, chooser])
 
-    async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+    async def _step(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         run = get_run(ctx.session.state)
         solution = read_solution(ctx.session.state, self.solution_id)
         if (run is None or solution.code is None or run.solution_budget.exhausted or solution.refinement_over
@@ -101,6 +102,20 @@ class AblationAgent(BaseAgent):
         yield state_event(self, ctx, solution_delta(solution),
                           text=f"Solution {sid}: refining block '{step.block}'")
 
+    def _degrade(self, ctx: InvocationContext, run: Optional[RunContext],
+                 error: Exception) -> tuple[dict[str, Any], str]:
+        """Without a study the step refines the next block in the fallback order, if one is left."""
+        solution = read_solution(ctx.session.state, self.solution_id)
+        if solution.current_step is not None:  # the study ended, a step is open: its plans still run
+            return {}, "the chosen block is refined as planned"
+        if solution.code is None or not _open_blocks(solution):
+            solution.refinement_over = True
+            return solution_delta(solution), f"refinement of {self.solution_id} ends; its best code stands"
+        step = _step_from_choice({}, solution, {})
+        step.started_s = run.budget.elapsed() if run is not None else 0.0
+        solution.steps.append(step)
+        return solution_delta(solution), f"{self.solution_id} refines block '{step.block}' without a study"
+
     async def _study(self, ctx: InvocationContext, run: RunContext, solution: SolutionState,
                      output: Box[str]) -> AsyncGenerator[Event, None]:
         """Writes and runs the ablation study of the solution; its output (or failure) lands in `output`."""
@@ -118,7 +133,7 @@ class AblationAgent(BaseAgent):
             output.value = _stdout(run, out.value) or (out.value.attempt.failure or "")
 
 
-class BlockRefinerAgent(BaseAgent):
+class BlockRefinerAgent(StepAgent):
     """Inner-loop step: one plan for the chosen block, implemented in that block only, and run."""
 
     solution_id: str
@@ -137,7 +152,7 @@ class BlockRefinerAgent(BaseAgent):
                          solution_id=solution_id, inner_steps=inner_steps, planner=planner,
                          implementer=implementer, guards=guards, sub_agents=[planner, implementer])
 
-    async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+    async def _step(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         run = get_run(ctx.session.state)
         solution = read_solution(ctx.session.state, self.solution_id)
         step = solution.current_step
@@ -192,6 +207,18 @@ class BlockRefinerAgent(BaseAgent):
         step.trials.append(trial)
         step.done = len(step.trials) >= self.inner_steps
         yield state_event(self, ctx, solution_delta(solution))
+
+
+    def _degrade(self, ctx: InvocationContext, run: Optional[RunContext],
+                 error: Exception) -> tuple[dict[str, Any], str]:
+        """The plan counts as tried and failed; the best code so far stands."""
+        solution = read_solution(ctx.session.state, self.solution_id)
+        step = solution.current_step
+        if step is None:
+            return {}, "no plan was open"
+        step.trials.append(PlanTrial(plan="(not completed)", failure=f"internal error: {type(error).__name__}"))
+        step.done = len(step.trials) >= self.inner_steps
+        return solution_delta(solution), f"the plan is skipped; {self.solution_id} keeps its best code"
 
 
 def build_refinement_loop(solution_id: str, outer_steps: int, extra_steps: int, inner_steps: int,

@@ -3,9 +3,9 @@ checked against the expected format and, when it fails, fixed and run again."""
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Optional, Union
+from typing import Any, AsyncGenerator, Optional, Union
 
-from google.adk.agents import BaseAgent, LlmAgent
+from google.adk.agents import LlmAgent
 from google.adk.agents.invocation_context import InvocationContext
 from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
@@ -14,8 +14,10 @@ from ...record.journal import Attempt
 from ...record.report import write_report
 from ...run_context import RunContext, get_run
 from ...state import FINAL, FinalResult
-from ...task import check_submission
+from ...task import SubmissionError, TaskError, check_submission, grade
 from ...protocol import ScriptAnswer
+from ..boundary import StepAgent
+from ..guards.leak_probe import final_verdict
 from ..llm_steps import Box, ask, make_llm_agent, state_event
 from ..prompt_parts import task_fields
 from .prompt import SUBMISSION_FIXER, SubmissionFixRequest
@@ -23,7 +25,7 @@ from .prompt import SUBMISSION_FIXER, SubmissionFixRequest
 MAX_FIX_ROUNDS = 2
 
 
-class SubmitterAgent(BaseAgent):
+class SubmitterAgent(StepAgent):
     fixer: LlmAgent
 
     def __init__(self, model: Union[str, BaseLlm]) -> None:
@@ -32,7 +34,7 @@ class SubmitterAgent(BaseAgent):
         super().__init__(name="submitter", description="Chooses, checks and writes the final submission.",
                          fixer=fixer, sub_agents=[fixer])
 
-    async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+    async def _step(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         run = get_run(ctx.session.state)
         if run is None:
             return
@@ -40,11 +42,10 @@ class SubmitterAgent(BaseAgent):
             async for event in self._repair_best_rejected(ctx, run):
                 yield event
         final = _final_result(run)
-        usage = run.exchanges.summary()
-        run.folder.write_json("run.json", {**(run.folder.read_json("run.json") or {}),
-                                           "status": "finished" if not final.problems else "no valid submission",
-                                           "stopped_by": run.budget.halted, "final": final.model_dump(),
-                                           "usage": usage})
+        verdict = await final_verdict(run)  # known from promotion, unless a submission fix came since
+        if verdict is not None and not verdict.counts:
+            final.problems.append(f"the submission's script uses the test set: {verdict.failure}")
+        usage = _record_end(run, final)
         write_report(run.folder, ctx.session.state, run.task, final, usage)
         if final.problems:
             run.folder.log("no valid submission: " + "; ".join(final.problems))
@@ -54,6 +55,21 @@ class SubmitterAgent(BaseAgent):
                            f"-> {final.submission_path}")
             text = f"Submission written to {final.submission_path} (validation {run.task.metric.name} {final.score:.6g}, from {final.source})."
         yield state_event(self, ctx, {FINAL: final.model_dump()}, text=text)
+
+    def _degrade(self, ctx: InvocationContext, run: Optional[RunContext],
+                 error: Exception) -> tuple[dict[str, Any], str]:
+        """The best submission on disk stands, unchecked by the failed step."""
+        if run is None:
+            return {}, "no run is open"
+        best = run.runner.best
+        if best is None or not run.folder.submission_path.exists():
+            final = FinalResult(source="none", problems=[f"the submitter failed: {type(error).__name__}"])
+        else:
+            final = FinalResult(source=f"attempt {best.id} ({best.solution_id} {best.phase}: {best.label})",
+                                score=best.score, submission_path=str(run.folder.submission_path),
+                                script_path=str(run.folder.best_dir / "solution.py"))
+        _record_end(run, final)
+        return {FINAL: final.model_dump()}, "the best submission so far stands"
 
     async def _repair_best_rejected(self, ctx: InvocationContext, run: RunContext) -> AsyncGenerator[Event, None]:
         """No script wrote a valid submission: fix the best-scoring one's submission writing."""
@@ -79,6 +95,16 @@ class SubmitterAgent(BaseAgent):
             candidate = attempt if attempt.ok else candidate
 
 
+def _record_end(run: RunContext, final: FinalResult) -> dict[str, Any]:
+    """Marks the run as ended in run.json (a resume is then refused); returns the usage totals."""
+    usage = run.exchanges.summary()
+    run.folder.write_json("run.json", {**(run.folder.read_json("run.json") or {}),
+                                       "status": "finished" if not final.problems else "no valid submission",
+                                       "stopped_by": run.budget.halted, "final": final.model_dump(),
+                                       "usage": usage})
+    return usage
+
+
 def _best_rejected(run: RunContext) -> Optional[Attempt]:
     rejected = [a for a in run.folder.journal.read() if a.ok and a.submission_ok is False
                 and a.phase not in ("ablation",)]
@@ -92,5 +118,18 @@ def _final_result(run: RunContext) -> FinalResult:
         return FinalResult(source="none", problems=["no script produced a valid submission; see log.txt"])
     problems = check_submission(run.folder.submission_path, run.task)
     return FinalResult(source=f"attempt {best.id} ({best.solution_id} {best.phase}: {best.label})", score=best.score,
+                       test_score=None if problems else _test_score(run),
                        submission_path=str(run.folder.submission_path),
                        script_path=str(run.folder.best_dir / "solution.py"), problems=list(problems))
+
+
+def _test_score(run: RunContext) -> Optional[float]:
+    """The final submission graded on the private answers, after every decision is made, so the
+    report can set validation against test; None when the task has no answers to grade with."""
+    if run.task.answers_file is None:
+        return None
+    try:
+        return grade(run.folder.submission_path, run.task)
+    except (SubmissionError, TaskError) as exc:
+        run.folder.log(f"the submission could not be graded on the private answers: {exc}")
+        return None

@@ -6,18 +6,19 @@ import re
 from pathlib import Path
 from typing import AsyncGenerator, Optional
 
-from google.adk.agents import BaseAgent
 from google.adk.agents.invocation_context import InvocationContext
 from google.adk.events import Event
 
 from ...config import Settings
+from ...record.run_folder import RunFolderError
 from ...run_context import get_run, open_run
-from ...state import BRIEF, RUN_DIR, SETTINGS, TASK_DIR, TASK_SUMMARY
+from ...state import BRIEF, RESUME, RUN_DIR, SETTINGS, TASK_DIR, TASK_SUMMARY
 from ...task import TaskError
+from ..boundary import StepAgent
 from ..llm_steps import state_event
 
 
-class TaskSetupAgent(BaseAgent):
+class TaskSetupAgent(StepAgent):
     """First step of the graph: task folder -> validated task, brief and run folder."""
 
     settings: Settings
@@ -26,7 +27,7 @@ class TaskSetupAgent(BaseAgent):
         super().__init__(name="task_setup", description="Loads and checks the task; opens the run folder.",
                          settings=settings)
 
-    async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+    async def _step(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         state = ctx.session.state
         if get_run(state) is not None:
             return
@@ -37,9 +38,10 @@ class TaskSetupAgent(BaseAgent):
             return
         settings = Settings.from_dict(state[SETTINGS]) if state.get(SETTINGS) else self.settings
         try:
-            run = open_run(task_dir, settings, Path(state[RUN_DIR]) if state.get(RUN_DIR) else None)
-        except TaskError as exc:
-            yield state_event(self, ctx, {}, text=f"The task could not be loaded: {exc}")
+            run = open_run(task_dir, settings, Path(state[RUN_DIR]) if state.get(RUN_DIR) else None,
+                           resume=bool(state.get(RESUME)))
+        except (TaskError, RunFolderError) as exc:
+            yield state_event(self, ctx, {}, text=f"The run could not start: {exc}")
             return
         yield state_event(self, ctx, {TASK_DIR: str(task_dir), RUN_DIR: str(run.folder.root),
                                       SETTINGS: settings.to_dict(), BRIEF: run.brief,

@@ -135,7 +135,10 @@ def score_predictions(y_true, pred):
     if METRIC == "roc_auc":
         if pred.ndim == 1:
             return skm.roc_auc_score(y_true, pred)
-        return skm.roc_auc_score(y_true, proba_matrix(pred), multi_class="ovr", labels=list(range(N_CLASSES)))
+        # One-vs-rest macro average of the probabilities as saved, as the host's metric registry scores
+        # them: renormalising rows first would break ties between equal probabilities (zeros, say).
+        present = [j for j in range(N_CLASSES) if 0 < (y_true == j).sum() < len(y_true)]
+        return float(np.mean([skm.roc_auc_score(y_true == j, pred[:, j]) for j in present]))
     if METRIC == "average_precision":
         return skm.average_precision_score(y_true, pred if pred.ndim == 1 else proba_matrix(pred)[:, 1])
     if METRIC == "log_loss":
