@@ -146,9 +146,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if final is None or final.get("problems") or not final.get("submission_path"):
         print("mle-star: no valid submission was produced; see the run folder's log.txt", file=sys.stderr)
         return 1
+    if final.get("ended"):
+        print(final["ended"])
     test = f"; test {final['test_score']:.6g} on the private answers" if final.get("test_score") is not None else ""
     print(f"Submission: {final['submission_path']} (validation {task.metric.name} {final['score']:.6g}{test}, "
           f"from {final['source']})")
+    if final.get("script_path"):
+        print(f"Pipeline: {Path(final['script_path']).parent} (the script behind the submission)")
     return 0
 
 
@@ -243,7 +247,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     except TaskError as exc:
         print(f"mle-star: {exc}", file=sys.stderr)
         return 2
-    print(f"{task.metric.name}: {score:.6g}")
+    print(f"test {task.metric.name} on the private answers: {score:.6g} "
+          f"({'higher' if task.metric.higher_is_better else 'lower'} is better)")
     return 0
 
 

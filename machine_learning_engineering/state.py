@@ -132,6 +132,8 @@ class FinalResult(BaseModel):
     """The submission's score on the task's private answers, when it has them (reported, never used to decide)."""
     submission_path: Optional[str] = None
     script_path: Optional[str] = None
+    ended: str = ""
+    """Why the run ended, and when, in one sentence."""
     problems: list[str] = Field(default_factory=list)
 
 

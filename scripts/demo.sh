@@ -7,6 +7,8 @@ task=${1:-breast-cancer}
 budget=${2:-300}
 bash scripts/setup.sh
 .venv/bin/mle-star tasks tasks --only "$task"
-.venv/bin/mle-star run "tasks/$task" --time-budget "$budget" --output "runs/demo-$task"
-.venv/bin/mle-star grade "tasks/$task" "runs/demo-$task/submission.csv"
-echo "Run folder: runs/demo-$task (report.md, log.txt, attempts/)"
+# A new folder each time: a run never writes into an earlier run's folder.
+run_dir="runs/demo-$task-$(date +%Y%m%d-%H%M%S)"
+.venv/bin/mle-star run "tasks/$task" --time-budget "$budget" --output "$run_dir"
+.venv/bin/mle-star grade "tasks/$task" "$run_dir/submission.csv"
+echo "Run folder: $run_dir (report.md, log.txt, attempts/)"

@@ -58,3 +58,15 @@ def test_agent_model_sets_one_role_and_checks_role_names(tmp_path):
     done, _ = _mle_star(tmp_path, "tasks/none", "--agent-model", "debugger")
     assert done.returncode == 2 and "is not ROLE=MODEL" in done.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_grade_says_the_score_is_the_test_score(tmp_path):
+    from tests.graph_fixtures import make_binary_task
+
+    task_dir = make_binary_task(tmp_path / "task")
+    perfect = tmp_path / "perfect.csv"
+    perfect.write_text((task_dir / "private" / "answers.csv").read_text())
+    done = subprocess.run([sys.executable, "-m", "machine_learning_engineering.cli", "grade", str(task_dir),
+                           str(perfect)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "test roc_auc on the private answers: 1 (higher is better)"

@@ -6,11 +6,8 @@ from typing import Any, Mapping
 
 from ..state import RETRIEVED_MODELS, FinalResult, read_ensemble, read_solution, solution_ids
 from ..task import Task
+from ..task.metrics import format_score
 from .run_folder import RunFolder
-
-
-def _fmt(score: Any) -> str:
-    return f"{score:.6g}" if isinstance(score, (int, float)) else "failed"
 
 
 def write_report(folder: RunFolder, state: Mapping[str, Any], task: Task, final: FinalResult,
@@ -24,28 +21,28 @@ def write_report(folder: RunFolder, state: Mapping[str, Any], task: Task, final:
     for sid in solution_ids(int(settings.get("num_solutions", 1))):
         solution = read_solution(state, sid)
         lines += ["", f"## Solution {sid}", "", "| candidate | score | note |", "|---|---|---|"]
-        lines += [f"| {c.model} | {_fmt(c.score)} | {c.failure or ''} |" for c in solution.candidates]
+        lines += [f"| {c.model} | {format_score(c.score)} | {c.failure or ''} |" for c in solution.candidates]
         for merge in solution.merges:
-            lines.append(f"\nMerge with {merge.model}: {_fmt(merge.score)}")
-        lines.append(f"\nInitial solution score: {_fmt(solution.initial_score)}")
+            lines.append(f"\nMerge with {merge.model}: {format_score(merge.score)}")
+        lines.append(f"\nInitial solution score: {format_score(solution.initial_score)}")
         for n, step in enumerate(solution.steps, 1):
             lines += ["", f"### Refinement step {n}: block `{step.block}`", "",
                       f"Ablation: {step.ablation or 'no results'}", "", f"Why: {step.ablation_summary}", ""]
-            lines += [f"{i}. {t.plan} -> {_fmt(t.score)}{' (kept)' if t.kept else ''}"
+            lines += [f"{i}. {t.plan} -> {format_score(t.score)}{' (kept)' if t.kept else ''}"
                       for i, t in enumerate(step.trials, 1)]
-        lines.append(f"\nFinal score of {sid}: {_fmt(solution.score)}")
+        lines.append(f"\nFinal score of {sid}: {format_score(solution.score)}")
     ensemble = read_ensemble(state)
     lines += ["", "## Ensemble", ""]
-    lines += [f"{i}. {t.plan} -> {_fmt(t.score) if t.failure is None else t.failure}"
+    lines += [f"{i}. {t.plan} -> {format_score(t.score) if t.failure is None else t.failure}"
               for i, t in enumerate(ensemble.trials, 1)] or ["No ensemble was tried."]
     lines += ["", "## Final choice", ""]
     if final.problems:
         lines += [f"- {p}" for p in final.problems]
     else:
-        lines += [f"Source: {final.source}", f"Validation score: {_fmt(final.score)}"]
+        lines += [f"Source: {final.source}", f"Validation score: {format_score(final.score)}"]
         if final.test_score is not None:
             lines.append(f"Test score (the task's private answers, graded after the run chose): "
-                         f"{_fmt(final.test_score)}")
+                         f"{format_score(final.test_score)}")
         lines += [f"Submission: {final.submission_path}", f"Script: {final.script_path}"]
     lines += _usage_lines(usage or {})
     text = "\n".join(lines) + "\n"

@@ -7,7 +7,7 @@ Layout::
     <run>/log.txt             the readable story of the run
     <run>/attempts/0007-s1-refine/   solution.py, stdout.txt, stderr.txt, submission/, artifacts/
     <run>/submission.csv      the best valid submission so far (replaced only by a better one)
-    <run>/best/               the script behind it and its score
+    <run>/best/               the script behind it, its score, and `pipeline.py` that retrains it on any data folder
     <run>/report.md           written at the end
     <run>/errors.log          tracebacks of steps that failed (the run went on without them)
     <run>/.lock               held by the one process writing the run
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any, Optional
 
 from .journal import Attempt, Journal
+from .pipeline import PipelineError, write_pipeline
 
 logger = logging.getLogger("mle_star")
 
@@ -115,12 +116,22 @@ class RunFolder:
             fh.write(f"--- {time.strftime('%H:%M:%S')} {where}\n{text}\n")
 
     def promote(self, attempt: Attempt, code: str) -> None:
-        """Makes this attempt's submission the run's submission (atomic replace)."""
+        """Makes this attempt's submission the run's submission (atomic replace), and `best/` its
+        retraining pipeline (`record/pipeline.py`)."""
         workspace = self.workspace_of(attempt)
         tmp = self.submission_path.with_suffix(".csv.tmp")
         shutil.copyfile(workspace / "submission" / "submission.csv", tmp)
         os.replace(tmp, self.submission_path)
-        _atomic_write(self.best_dir / "solution.py", code)
+        try:
+            write_pipeline(self, attempt, code, self.journal)
+        except (PipelineError, OSError) as exc:
+            # The submission stands; only the retraining pipeline is missing, and the log says why.
+            shutil.rmtree(self.best_dir / "members", ignore_errors=True)
+            for stale in ("pipeline.py", "README.md"):
+                (self.best_dir / stale).unlink(missing_ok=True)
+            _atomic_write(self.best_dir / "solution.py", code)
+            self.record_error(f"best/ pipeline of attempt {attempt.id}", exc)
+            self.log(f"best/pipeline.py not written for attempt {attempt.id}: {exc}")
         _atomic_write(self.best_dir / "score.json", json.dumps(
             {"attempt": attempt.id, "solution_id": attempt.solution_id, "phase": attempt.phase,
              "label": attempt.label, "score": attempt.score, "workspace": attempt.workspace}, indent=2))

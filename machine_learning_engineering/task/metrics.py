@@ -26,6 +26,11 @@ LOG_LOSS_EPS = 1e-15
 Scorer = Callable[[Any, Any, Optional[Sequence[Any]]], float]
 
 
+def format_score(score: Optional[float]) -> str:
+    """A score as every line of the run shows it (6 significant digits), or "failed" when there is none."""
+    return f"{score:.6g}" if isinstance(score, (int, float)) else "failed"
+
+
 @dataclass(frozen=True)
 class Metric:
     """An evaluation metric.

@@ -81,6 +81,7 @@ def test_a_run_killed_in_refinement_resumes_without_redoing_completed_work(tmp_p
                              text=True, env=env, timeout=240)
 
     assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "Run ended after" in resumed.stdout and f"Pipeline: {run_dir.resolve() / 'best'}" in resumed.stdout
     after = _journal(run_dir)
     new = [a for a in after if a.id > max(a.id for a in before)]
     done_before = {a.code_key for a in before}

@@ -3,6 +3,7 @@ implementation over the members' saved predictions, and a run."""
 
 from __future__ import annotations
 
+from textwrap import shorten
 from typing import Any, AsyncGenerator, Mapping, Optional, Union
 
 from google.adk.agents import LlmAgent, LoopAgent
@@ -11,6 +12,7 @@ from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
 
 from ...run_context import RunContext, get_run
+from ...task.metrics import format_score
 from ...state import ENSEMBLE, EnsembleTrial, read_ensemble, read_solution, solution_ids
 from ...protocol import EnsemblePlanAnswer, ScriptAnswer
 from ..boundary import StepAgent
@@ -73,7 +75,7 @@ class EnsembleRoundAgent(StepAgent):
             out: Box[Outcome] = Box()
             async for event in guarded_execute(self, ctx, run, self.guards, implemented.value.code,
                                                solution_id="ensemble", phase="ensemble",
-                                               label=trial.strategy or trial.plan[:60], out=out, extra_files=files,
+                                               label=trial.strategy or shorten(trial.plan, 60, placeholder=" ..."), out=out, extra_files=files,
                                                exchange=implemented.exchange):
                 yield event
             attempt = out.value.attempt
@@ -81,7 +83,7 @@ class EnsembleRoundAgent(StepAgent):
             if attempt.ok and run.runner.is_better(attempt.score, ensemble.best_score):
                 ensemble.best_attempt_id, ensemble.best_score = attempt.id, attempt.score
         run.folder.log(f"ensemble round {len(ensemble.trials) + 1}: {trial.plan[:160]} -> "
-                       f"{trial.score if trial.score is not None else trial.failure}")
+                       f"{format_score(trial.score) if trial.score is not None else trial.failure}")
         ensemble.trials.append(trial)
         yield state_event(self, ctx, {ENSEMBLE: ensemble.model_dump(mode="json")})
 

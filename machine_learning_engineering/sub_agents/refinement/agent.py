@@ -5,6 +5,7 @@ scores of earlier plans, and keeps the best."""
 from __future__ import annotations
 
 import math
+from textwrap import shorten
 from typing import Any, AsyncGenerator, Mapping, Optional, Union
 
 from google.adk.agents import LlmAgent, LoopAgent
@@ -15,6 +16,7 @@ from google.adk.models.base_llm import BaseLlm
 from ...run_context import RunContext, get_run
 from ...state import PlanTrial, RefinementStep, SolutionState, read_solution, solution_delta
 from ...protocol import BlockAnswer, BlockChoiceAnswer, PlanAnswer, ScriptAnswer
+from ...task.metrics import format_score
 from ...tools.code_blocks import block_names, get_block
 from ...tools.script_output import parse_ablation
 from ..boundary import StepAgent
@@ -193,7 +195,7 @@ class BlockRefinerAgent(StepAgent):
         else:
             out: Box[Outcome] = Box()
             async for event in guarded_execute(self, ctx, run, self.guards, implemented.value.script, solution_id=sid,
-                                               phase="refine", label=f"{step.block}: {trial.plan[:80]}", out=out,
+                                               phase="refine", label=f"{step.block}: {shorten(trial.plan, 90, placeholder=' ...')}", out=out,
                                                exchange=implemented.exchange):
                 yield event
             attempt = out.value.attempt
@@ -202,7 +204,7 @@ class BlockRefinerAgent(StepAgent):
                 trial.kept = True
                 run.folder.log(f"[{sid}] plan kept: {solution.score:.6g} -> {attempt.score:.6g} ({trial.plan[:120]})")
                 solution.code, solution.score, solution.attempt_id = out.value.code, attempt.score, attempt.id
-        run.folder.log(f"[{sid}] inner plan {len(step.trials) + 1} on {step.block}: score {trial.score} "
+        run.folder.log(f"[{sid}] inner plan {len(step.trials) + 1} on {step.block}: score {format_score(trial.score)} "
                        f"{'(kept)' if trial.kept else ''} - {trial.plan[:160]}")
         step.trials.append(trial)
         step.done = len(step.trials) >= self.inner_steps

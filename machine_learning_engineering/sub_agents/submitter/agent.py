@@ -97,12 +97,29 @@ class SubmitterAgent(StepAgent):
 
 def _record_end(run: RunContext, final: FinalResult) -> dict[str, Any]:
     """Marks the run as ended in run.json (a resume is then refused); returns the usage totals."""
+    final.ended = final.ended or _why_it_ended(run)
     usage = run.exchanges.summary()
     run.folder.write_json("run.json", {**(run.folder.read_json("run.json") or {}),
                                        "status": "finished" if not final.problems else "no valid submission",
-                                       "stopped_by": run.budget.halted, "final": final.model_dump(),
+                                       "stopped_by": run.budget.halted or final.ended, "final": final.model_dump(),
                                        "usage": usage})
+    run.folder.log(final.ended)
     return usage
+
+
+def _why_it_ended(run: RunContext) -> str:
+    """One sentence: when the run ended and what ended it."""
+    budget = run.budget
+    when = f"Run ended after {budget.elapsed():.0f} s of its {budget.seconds:.0f} s budget"
+    if budget.halted:
+        return f"{when}: {budget.halted}."
+    if budget.exhausted:
+        return f"{when}: too little of it was left for another script."
+    settings = run.settings
+    return (f"{when}: every planned step was done ({settings.num_candidates} candidates, {settings.outer_steps} "
+            f"outer x {settings.inner_steps} inner refinement steps per solution, {settings.ensemble_rounds} "
+            "ensemble rounds); more steps (--outer-steps, --extra-outer-steps, --inner-steps) would use the "
+            "time left.")
 
 
 def _best_rejected(run: RunContext) -> Optional[Attempt]:
