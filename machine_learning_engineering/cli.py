@@ -1,4 +1,4 @@
-"""`mle-star`: run the agent on a task folder, build the bundled tasks, grade a submission."""
+"""`mle-star`: run the agent on a task folder, show a run, build the bundled tasks, grade a submission."""
 
 from __future__ import annotations
 
@@ -62,9 +62,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--hints", help="advice for the agents, e.g. 'the id column leaks the date'")
     run.add_argument("--isolation", choices=ISOLATIONS,
                      help="script confinement: bubblewrap, else Linux namespaces (auto), or none")
+    run.add_argument("--events", type=Path, dest="events_file", metavar="FILE",
+                     help="append the run's events to FILE as JSON lines, as they happen (for machines)")
     run.add_argument("--quiet", action="store_true", help="only warnings and the final line")
     # Each setting's option, so that an impossible value is reported the way it was typed.
     run.set_defaults(handler=_cmd_run, options={a.dest: a.option_strings[0] for a in run._actions if a.option_strings})
+
+    show = sub.add_parser("show", help="print a run's summary, its attempts and their tree")
+    show.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    show.set_defaults(handler=_cmd_show)
 
     tasks = sub.add_parser("tasks", help="build the bundled example tasks")
     tasks.add_argument("out_dir", type=Path, nargs="?", default=Path("tasks"))
@@ -122,7 +128,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             num_candidates=args.num_candidates, outer_steps=args.outer_steps, extra_outer_steps=args.extra_outer_steps,
             inner_steps=args.inner_steps,
             ensemble_rounds=args.ensemble_rounds, script_timeout_s=args.script_timeout_s, isolation=args.isolation,
-            hints=args.hints, max_cost_usd=args.max_cost_usd,
+            hints=args.hints, max_cost_usd=args.max_cost_usd, events_file=args.events_file,
             model_cards_dirs=tuple(args.model_cards_dirs) if args.model_cards_dirs else None)
         settings.check()
     except SettingsError as exc:
@@ -224,6 +230,17 @@ async def run_agent(task_dir: Path, settings: Settings, run_dir: Optional[Path] 
             final = {"source": f"attempt {record['attempt']}", "score": record["score"],
                      "submission_path": str(submission), "problems": []}
     return final
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from .record.show import NotARunError, show_run
+
+    try:
+        print(show_run(args.run_dir), end="")
+    except NotARunError as exc:
+        print(f"mle-star: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _cmd_tasks(args: argparse.Namespace) -> int:

@@ -96,6 +96,8 @@ class Settings:
         check_leakage: run the data-leakage checker before code counts.
         check_data_usage: run the data-usage checker on every candidate script.
         runs_dir: where run folders are created.
+        events_file: file the run's events are appended to as JSON lines (`record/events.py`), for
+            machines following the run; None: no events.
         model_cards_dirs: extra folders of user model cards and recipes (human-in-the-loop).
         hints: free-text advice from a human, shown to every agent.
         max_cost_usd: model spend at which the run stops asking models and ends with the best
@@ -128,6 +130,7 @@ class Settings:
     check_leakage: bool = True
     check_data_usage: bool = True
     runs_dir: Path = Path("runs")
+    events_file: Optional[Path] = None
     model_cards_dirs: tuple[Path, ...] = ()
     hints: str = ""
     max_cost_usd: float = 0.0
@@ -206,6 +209,7 @@ class Settings:
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["runs_dir"] = str(self.runs_dir)
+        data["events_file"] = str(self.events_file) if self.events_file else None
         data["model_cards_dirs"] = [str(p) for p in self.model_cards_dirs]
         data["agent_models"] = dict(self.agent_models)
         return data
@@ -214,8 +218,9 @@ class Settings:
     def from_dict(cls, data: Mapping[str, Any]) -> "Settings":
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        if "runs_dir" in values:
-            values["runs_dir"] = Path(values["runs_dir"])
+        for name in ("runs_dir", "events_file"):
+            if values.get(name) is not None:
+                values[name] = Path(values[name])
         if "model_cards_dirs" in values:
             values["model_cards_dirs"] = tuple(Path(p) for p in values["model_cards_dirs"])
         return cls(**values)
@@ -255,7 +260,7 @@ def _parse(name: str, raw: str) -> Any:
         return {role.strip(): model.strip() for role, _, model in pairs}
     if name == "model_cards_dirs":
         return tuple(Path(p) for p in raw.split(os.pathsep) if p)
-    if name == "runs_dir":
+    if name in ("runs_dir", "events_file"):
         return Path(raw)
     if kind == "bool":
         lowered = raw.strip().lower()

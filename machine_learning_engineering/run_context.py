@@ -13,6 +13,7 @@ from typing import Any, Mapping, Optional
 
 from .config import Settings
 from .knowledge import Catalog, load_catalog
+from .record.events import EventLog
 from .record.exchanges import ExchangeLog
 from .record.resume import ExecutionCache, read_resume_point, run_record
 from .record.run_folder import RUN_RECORD, RunFolder
@@ -43,6 +44,11 @@ class RunContext:
         return self.runner.budget
 
     @property
+    def events(self) -> EventLog:
+        """The run's machine-readable events (a no-op without `settings.events_file`)."""
+        return self.runner.events
+
+    @property
     def solution_budget(self) -> Budget:
         """What the solutions' phases may use: the budget less the ensemble's reserve."""
         return self.runner.solution_budget
@@ -50,6 +56,7 @@ class RunContext:
     def close(self) -> None:
         """Frees what the run holds (the sandbox's data snapshot) and forgets it."""
         self.runner.sandbox.close()
+        self.runner.events.close()
         self.folder.close()
         _RUNS.pop(str(self.folder.root), None)
 
@@ -82,9 +89,10 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
     # The ensemble combines saved predictions in seconds, but only if the solutions leave it time.
     combines = settings.ensemble_rounds > 0 and settings.num_solutions * settings.num_candidates > 1
     cache = ExecutionCache(folder.journal.read()) if resume else None
-    runner = CodeRunner(task, folder, sandbox, Budget(settings.time_budget_s), settings.script_timeout_s,
-                        settings.candidate_time_share,
-                        settings.ensemble_time_share * settings.time_budget_s if combines else 0.0, cache=cache)
+    budget = Budget(settings.time_budget_s)
+    runner = CodeRunner(task, folder, sandbox, budget, settings.script_timeout_s, settings.candidate_time_share,
+                        settings.ensemble_time_share * settings.time_budget_s if combines else 0.0, cache=cache,
+                        events=EventLog(settings.events_file, budget))
     brief = make_brief(task, profile_task(task), n_folds=settings.n_folds, seed=settings.seed)
     run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog,
                      exchanges=ExchangeLog(folder.root, settings.max_cost_usd))
@@ -104,6 +112,7 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
         folder.log(f"run folder {folder.root}")
     folder.log(f"task {task.name}: {task.task_kind}, metric {task.metric.name} "
                f"({'higher' if task.metric.higher_is_better else 'lower'} is better, from {task.metric_source})")
+    run.events.run_started(task, settings, folder.root, resumed=point is not None)
     _RUNS[str(folder.root)] = run
     return run
 

@@ -10,13 +10,17 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
-# pip warns about every local index folder it skips; those lines say nothing a user can act on.
+# pip's "Collecting ..." lines are the progress; its warnings about local index folders it skips and its
+# "already satisfied" lines say nothing a user can act on.
 pip_install() {
-  "$VENV/bin/python" -m pip install -q "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }
+  "$VENV/bin/python" -m pip install "$@" 2>&1 \
+    | { grep -v -e "^WARNING: Location" -e "^Requirement already satisfied" -e "^  Using cached" || true; }
   return "${PIPESTATUS[0]}"
 }
 if [ ! -f "$stamp" ]; then
-  pip_install --upgrade pip
+  echo "setup: installing the agent, its ML libraries and torch 2.14.1 + torchvision 0.29.1 into $VENV" \
+       "(about 7.6 GB, a few minutes; later runs skip this)"
+  pip_install -q --upgrade pip
   pip_install -e ".[dev,bundled,litellm]" "torch==2.14.1" "torchvision==0.29.1"
   touch "$stamp"
 fi

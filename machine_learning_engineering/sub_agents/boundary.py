@@ -11,7 +11,7 @@ handler degrades there.
 from __future__ import annotations
 
 import logging
-from typing import Any, AsyncGenerator, Optional
+from typing import Any, AsyncGenerator, ClassVar, Optional
 
 from google.adk.agents import BaseAgent
 from google.adk.agents.invocation_context import InvocationContext
@@ -26,8 +26,14 @@ logger = logging.getLogger("mle_star")
 class StepAgent(BaseAgent):
     """An agent of the graph whose work (`_step`) runs inside the error boundary."""
 
+    phase: ClassVar[Optional[str]] = None
+    """The phase of the run the step belongs to, for the run's events (None: no phase of its own)."""
+
     async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         try:
+            run = get_run(ctx.session.state)
+            if run is not None and self.phase is not None:
+                run.events.phase(self.phase, getattr(self, "solution_id", None))
             async for event in self._step(ctx):
                 yield event
         except Exception as exc:  # noqa: BLE001 - the boundary: any failure of a step degrades it

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Awaitable, Callable, Mapping, Optional
 
+from ..record.events import EventLog
 from ..record.journal import Attempt
 from ..record.resume import ExecutionCache, execution_key
 from ..record.run_folder import RunFolder
@@ -73,11 +74,11 @@ class CodeRunner:
     """Executes scripts in the sandbox and keeps the best valid submission of the run.
 
     `cache` holds the executions an earlier process on this run completed (a resumed run): those
-    are handed back instead of run again."""
+    are handed back instead of run again. `events` receives every journaled attempt and new best."""
 
     def __init__(self, task: Task, folder: RunFolder, sandbox: Sandbox, budget: Budget,
                  script_timeout_s: float, candidate_share: float = 1.0, ensemble_reserve_s: float = 0.0,
-                 cache: Optional[ExecutionCache] = None) -> None:
+                 cache: Optional[ExecutionCache] = None, events: Optional[EventLog] = None) -> None:
         self.task = task
         self.folder = folder
         self.sandbox = sandbox
@@ -86,6 +87,7 @@ class CodeRunner:
         self.script_timeout_s = script_timeout_s
         self.candidate_share = candidate_share
         self.cache = cache
+        self.events = events if events is not None else EventLog(None, budget)
         self.best: Optional[Attempt] = None
         self._best_lock = asyncio.Lock()
 
@@ -137,6 +139,7 @@ class CodeRunner:
             if attempt.ok and promote:
                 self._check_submission(attempt, workspace)
         self.folder.journal.append(attempt)
+        self.events.attempt(attempt)
         self.folder.log(_describe(attempt))
         if promote and attempt.ok and attempt.submission_ok:
             await self._promote_if_best(attempt, code)
@@ -192,6 +195,7 @@ class CodeRunner:
             if self.best is None or self.is_better(attempt.score, self.best.score):
                 self.folder.promote(attempt, code)
                 self.best = attempt
+                self.events.best(attempt)
                 self.folder.log(f"new best submission: attempt {attempt.id} ({attempt.solution_id} "
                                 f"{attempt.phase}: {attempt.label}) score {attempt.score:.6g}")
 

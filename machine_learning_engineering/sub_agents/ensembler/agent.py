@@ -4,7 +4,7 @@ implementation over the members' saved predictions, and a run."""
 from __future__ import annotations
 
 from textwrap import shorten
-from typing import Any, AsyncGenerator, Mapping, Optional, Union
+from typing import Any, AsyncGenerator, ClassVar, Mapping, Optional, Union
 
 from google.adk.agents import LlmAgent, LoopAgent
 from google.adk.agents.invocation_context import InvocationContext
@@ -26,6 +26,8 @@ MAX_MEMBERS = 8
 
 
 class EnsembleRoundAgent(StepAgent):
+    phase: ClassVar[str] = "ensemble"
+
     planner: LlmAgent
     implementer: LlmAgent
     guards: Guards

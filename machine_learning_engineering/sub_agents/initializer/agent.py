@@ -3,7 +3,7 @@ validation score, then the best merged with the next ones while the score improv
 
 from __future__ import annotations
 
-from typing import Any, AsyncGenerator, Mapping, Optional, Union
+from typing import Any, AsyncGenerator, ClassVar, Mapping, Optional, Union
 
 from google.adk.agents import LlmAgent
 from google.adk.agents.invocation_context import InvocationContext
@@ -21,6 +21,7 @@ from .prompt import CANDIDATE_WRITER, MERGER, CandidateRequest, MergeRequest
 
 class InitializerAgent(StepAgent):
     """Builds the initial solution of one solution id."""
+    phase: ClassVar[str] = "initialisation"
 
     solution_id: str
     writer: LlmAgent

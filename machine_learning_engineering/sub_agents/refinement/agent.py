@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from textwrap import shorten
-from typing import Any, AsyncGenerator, Mapping, Optional, Union
+from typing import Any, AsyncGenerator, ClassVar, Mapping, Optional, Union
 
 from google.adk.agents import LlmAgent, LoopAgent
 from google.adk.agents.invocation_context import InvocationContext
@@ -35,6 +35,7 @@ MAX_ABLATION_OUTPUT = 8000
 class AblationAgent(StepAgent):
     """Outer-loop step: ablation study, then the choice of block and first plan. After `outer_steps`
     (when there was at least one), up to `extra_steps` more while time and unrefined blocks remain."""
+    phase: ClassVar[str] = "refinement"
 
     solution_id: str
     outer_steps: int
@@ -137,6 +138,7 @@ class AblationAgent(StepAgent):
 
 class BlockRefinerAgent(StepAgent):
     """Inner-loop step: one plan for the chosen block, implemented in that block only, and run."""
+    phase: ClassVar[str] = "refinement"
 
     solution_id: str
     inner_steps: int

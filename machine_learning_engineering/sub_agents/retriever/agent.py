@@ -3,7 +3,7 @@ orchestrator validates them and deals them out to the parallel solutions."""
 
 from __future__ import annotations
 
-from typing import Any, AsyncGenerator, Optional, Union
+from typing import Any, AsyncGenerator, ClassVar, Optional, Union
 
 from google.adk.agents import LlmAgent
 from google.adk.agents.invocation_context import InvocationContext
@@ -20,6 +20,7 @@ from .prompt import ROLE, RetrievalRequest
 
 class RetrievalAgent(StepAgent):
     """Finds candidate models and assigns `num_candidates` of them to each solution."""
+    phase: ClassVar[str] = "retrieval"
 
     retriever: LlmAgent
 

@@ -3,7 +3,7 @@ checked against the expected format and, when it fails, fixed and run again."""
 
 from __future__ import annotations
 
-from typing import Any, AsyncGenerator, Optional, Union
+from typing import Any, AsyncGenerator, ClassVar, Optional, Union
 
 from google.adk.agents import LlmAgent
 from google.adk.agents.invocation_context import InvocationContext
@@ -26,6 +26,8 @@ MAX_FIX_ROUNDS = 2
 
 
 class SubmitterAgent(StepAgent):
+    phase: ClassVar[str] = "submission"
+
     fixer: LlmAgent
 
     def __init__(self, model: Union[str, BaseLlm]) -> None:
@@ -99,11 +101,12 @@ def _record_end(run: RunContext, final: FinalResult) -> dict[str, Any]:
     """Marks the run as ended in run.json (a resume is then refused); returns the usage totals."""
     final.ended = final.ended or _why_it_ended(run)
     usage = run.exchanges.summary()
-    run.folder.write_json("run.json", {**(run.folder.read_json("run.json") or {}),
-                                       "status": "finished" if not final.problems else "no valid submission",
+    status = "finished" if not final.problems else "no valid submission"
+    run.folder.write_json("run.json", {**(run.folder.read_json("run.json") or {}), "status": status,
                                        "stopped_by": run.budget.halted or final.ended, "final": final.model_dump(),
                                        "usage": usage})
     run.folder.log(final.ended)
+    run.events.run_ended(final, status)
     return usage
 
 
