@@ -119,7 +119,7 @@ def test_hanging_candidate_and_failing_refinement_never_lose_the_best(tmp_path):
     log = (run_dir / "log.txt").read_text()
     assert "unchanged since the last study; reusing it" in log
     assert "chosen block: model" in log and "chosen block: preprocessing" in log
-    assert "inner plan 2 on preprocessing: score None" in log
+    assert "inner plan 2 on preprocessing: score failed" in log
     # A third (extra) step has time, but the chooser names no block left to refine.
     assert "refinement ends: the chooser named no unrefined block" in log
     assert final["score"] == pytest.approx(good["score"])
