@@ -20,6 +20,7 @@ from .record.run_folder import RUN_RECORD, RunFolder
 from .sandbox import Sandbox
 from .state import RUN_DIR
 from .task import Task, load_task, profile_task
+from .task.metrics import format_score
 from .task.brief import make_brief
 from .tools.code_execution import Budget, CodeRunner
 
@@ -104,7 +105,7 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
         best = runner.restore_best()
         folder.log(f"resumed run {folder.root}: {len(cache)} completed executions and "
                    f"{run.exchanges.replayable} model answers to reuse; best so far: "
-                   + (f"attempt {best.id} score {best.score:.6g}" if best else "none"))
+                   + (f"attempt {best.id} score {format_score(best.score)}" if best else "none"))
     else:
         folder.write_json(RUN_RECORD, {"task": str(task.root), "task_name": task.name,
                                        **run_record(settings.time_budget_s),

@@ -134,8 +134,9 @@ class CodeRunner:
             if attempt.ok and phase in CHECKED_PHASES:
                 await self._check_score(attempt, workspace)
             if attempt.ok and vet is not None:
-                attempt.failure = await vet(attempt)
-                attempt.score = attempt.score if attempt.failure is None else None
+                failure = await vet(attempt)
+                if failure is not None:
+                    attempt.failure, attempt.score = failure, None
             if attempt.ok and promote:
                 self._check_submission(attempt, workspace)
         self.folder.journal.append(attempt)

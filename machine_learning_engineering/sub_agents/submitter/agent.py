@@ -63,13 +63,8 @@ class SubmitterAgent(StepAgent):
         """The best submission on disk stands, unchecked by the failed step."""
         if run is None:
             return {}, "no run is open"
-        best = run.runner.best
-        if best is None or not run.folder.submission_path.exists():
-            final = FinalResult(source="none", problems=[f"the submitter failed: {type(error).__name__}"])
-        else:
-            final = FinalResult(source=f"attempt {best.id} ({best.solution_id} {best.phase}: {best.label})",
-                                score=best.score, submission_path=str(run.folder.submission_path),
-                                script_path=str(run.folder.best_dir / "solution.py"))
+        final = _unchecked_final(run) or FinalResult(source="none",
+                                                     problems=[f"the submitter failed: {type(error).__name__}"])
         _record_end(run, final)
         return {FINAL: final.model_dump()}, "the best submission so far stands"
 
@@ -132,15 +127,24 @@ def _best_rejected(run: RunContext) -> Optional[Attempt]:
     return rejected[0] if rejected else None
 
 
-def _final_result(run: RunContext) -> FinalResult:
+def _unchecked_final(run: RunContext) -> Optional[FinalResult]:
+    """The run's best submission as the final result, before any check; None when there is none."""
     best = run.runner.best
     if best is None or not run.folder.submission_path.exists():
-        return FinalResult(source="none", problems=["no script produced a valid submission; see log.txt"])
-    problems = check_submission(run.folder.submission_path, run.task)
+        return None
     return FinalResult(source=f"attempt {best.id} ({best.solution_id} {best.phase}: {best.label})", score=best.score,
-                       test_score=None if problems else _test_score(run),
                        submission_path=str(run.folder.submission_path),
-                       script_path=str(run.folder.best_dir / "solution.py"), problems=list(problems))
+                       script_path=str(run.folder.best_dir / "solution.py"))
+
+
+def _final_result(run: RunContext) -> FinalResult:
+    """The final result with the submission's format checked and, when the task has answers, its test score."""
+    final = _unchecked_final(run)
+    if final is None:
+        return FinalResult(source="none", problems=["no script produced a valid submission; see log.txt"])
+    final.problems = list(check_submission(run.folder.submission_path, run.task))
+    final.test_score = None if final.problems else _test_score(run)
+    return final
 
 
 def _test_score(run: RunContext) -> Optional[float]:
