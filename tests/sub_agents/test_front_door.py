@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import AsyncGenerator
 
 import pytest
@@ -189,3 +190,52 @@ def test_start_run_refuses_a_missing_folder_and_a_bad_budget(tmp_path, monkeypat
     texts = _texts(events)
     assert texts[0].startswith("I could not start a run: there is no folder tasks/none")
     assert texts[1] == "I could not start a run: the time budget must be positive, got 0.0 seconds"
+
+
+def test_start_run_refuses_a_role_model_that_cannot_work(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI"):
+        monkeypatch.delenv(name, raising=False)
+    make_binary_task(tmp_path / "toy")
+    settings = Settings(agent_models={"debugger": "gemini-2.5-pro"})
+    agent = front_door.build_front_door(settings, build_graph=lambda settings: pytest.fail("no run expected"))
+
+    events, _ = _chat(agent, "solve toy in 2 minutes")
+
+    text = _texts(events)[0]
+    assert text.startswith("I could not start a run: ") and "GOOGLE_API_KEY" in text, text
+
+
+class Finisher(BaseAgent):
+    """A fake graph that leaves a finished run's files in `runs/done`."""
+
+    async def _run_async_impl(self, ctx) -> AsyncGenerator:
+        run_dir = Path("runs/done")
+        run_dir.mkdir(parents=True)
+        (run_dir / "submission.csv").write_text("id,target\n1,0.5\n", encoding="utf-8")
+        (run_dir / "report.md").write_text("# MLE-STAR run on toy\n", encoding="utf-8")
+        yield state_event(self, ctx, {RUN_DIR: str(run_dir.resolve())}, text="finished")
+
+
+def test_a_finished_run_leaves_its_submission_and_report_as_artifacts(tmp_path, monkeypatch):
+    make_binary_task(tmp_path / "toy")
+    monkeypatch.chdir(tmp_path)
+    agent = front_door.build_front_door(Settings(), build_graph=lambda settings: Finisher(name="task_setup"))
+
+    async def go():
+        runner = InMemoryRunner(agent=agent, app_name="test")
+        session = await runner.session_service.create_session(app_name="test", user_id="u")
+        events = [e async for e in runner.run_async(user_id="u", session_id=session.id, new_message=types.Content(
+            role="user", parts=[types.Part(text="solve toy in 1 minute")]))]
+        names = await runner.artifact_service.list_artifact_keys(app_name="test", user_id="u", session_id=session.id)
+        csv = await runner.artifact_service.load_artifact(app_name="test", user_id="u", session_id=session.id,
+                                                         filename="submission.csv")
+        await runner.close()
+        return events, names, csv
+
+    events, names, csv = asyncio.run(go())
+
+    deltas = [e.actions.artifact_delta for e in events if e.actions and e.actions.artifact_delta]
+    assert deltas == [{"submission.csv": 0, "report.md": 0}], "report.html is absent, so it is not offered"
+    assert sorted(names) == ["report.md", "submission.csv"]
+    assert csv.inline_data.data == b"id,target\n1,0.5\n" and csv.inline_data.mime_type == "text/csv"

@@ -23,7 +23,7 @@ from typing import Any, AsyncGenerator, Callable, Mapping, Optional, Union
 
 from google.adk.agents import BaseAgent, LlmAgent
 from google.adk.agents.invocation_context import InvocationContext
-from google.adk.events import Event
+from google.adk.events import Event, EventActions
 from google.adk.models.base_llm import BaseLlm
 from google.adk.runners import InMemoryRunner
 from google.adk.tools import FunctionTool, ToolContext
@@ -32,6 +32,7 @@ from google.genai import types
 from ...cli import HARD_STOP_MARGIN_S
 from ...config import Settings
 from ...graph import build_root_agent
+from ...models.credentials import BackendError, check_backend
 from ...models.factory import OFFLINE, resolve_model
 from ...models.offline.roles.front_door import OfflineFrontDoor
 from ...run_context import get_run
@@ -46,6 +47,8 @@ from .prompt import INSTRUCTION, START_RUN
 RUN_KEYS = (TASK_DIR, RUN_DIR, SETTINGS, BRIEF, RETRIEVED_MODELS, ENSEMBLE, FINAL)
 GRAPH_APP = "mle_star"
 NO_RUN = "no run"
+# The files of a finished run that the chat offers as artifacts.
+ARTIFACTS = {"submission.csv": "text/csv", "report.html": "text/html", "report.md": "text/markdown"}
 
 logger = logging.getLogger("mle_star")
 
@@ -104,6 +107,7 @@ class FrontDoorAgent(BaseAgent):
 
         started = time.monotonic()
         task = asyncio.ensure_future(asyncio.wait_for(drive(), timeout=budget_s + HARD_STOP_MARGIN_S))
+        run_dir: Optional[str] = None
         try:
             while (event := await events.get()) is not end:
                 relayed = self._relay(ctx, event, orchestrators)
@@ -124,9 +128,15 @@ class FrontDoorAgent(BaseAgent):
             ended = await runner.session_service.get_session(app_name=GRAPH_APP, user_id=user_id,
                                                              session_id=session.id)
             run = get_run(ended.state) if ended else None
+            run_dir = ended.state.get(RUN_DIR) if ended else None
             if run is not None:
                 run.close()
             await runner.close()
+        if run_dir is not None:
+            saved = await save_artifacts(ctx, Path(run_dir))
+            if saved:
+                yield Event(author=self.name, invocation_id=ctx.invocation_id, branch=ctx.branch,
+                            actions=EventActions(artifact_delta=saved))
 
     def _relay(self, ctx: InvocationContext, event: Event, orchestrators: frozenset[str]) -> Optional[Event]:
         """The chat's copy of one graph event: its run-level state, and its text if an orchestrator
@@ -138,6 +148,21 @@ class FrontDoorAgent(BaseAgent):
         if not delta and text is None:
             return None
         return state_event(self, ctx, delta, text=text)
+
+
+async def save_artifacts(ctx: InvocationContext, run_dir: Path) -> dict[str, int]:
+    """Saves the run's submission and reports as the session's artifacts (what `adk web` offers for
+    download); returns {file name: version}, empty when the runner has no artifact service."""
+    if ctx.artifact_service is None:
+        return {}
+    saved = {}
+    for name, mime_type in ARTIFACTS.items():
+        path = run_dir / name
+        if path.is_file():
+            saved[name] = await ctx.artifact_service.save_artifact(
+                app_name=ctx.app_name, user_id=ctx.session.user_id, session_id=ctx.session.id, filename=name,
+                artifact=types.Part.from_bytes(data=path.read_bytes(), mime_type=mime_type))
+    return saved
 
 
 def build_front_door(settings: Settings, chat_model: Optional[Union[str, BaseLlm]] = None,
@@ -178,7 +203,8 @@ def run_tools(settings: Settings) -> list[FunctionTool]:
                              "and data, e.g. tasks/breast-cancer (`mle-star tasks tasks/` builds the bundled ones)"}
         try:
             task = load_task(folder)
-        except TaskError as exc:
+            check_backend(settings)  # a role's missing key is reported now, not after the run began
+        except (TaskError, BackendError) as exc:
             return {"error": str(exc)}
         return {"status": "starting", "task": task.name, "task_dir": str(folder), "metric": task.metric.name,
                 "time_budget_s": budget}
