@@ -6,6 +6,6 @@ budget: "solve tasks/breast-cancer in 10 minutes".
 """
 
 from .config import Settings
-from .sub_agents.front_door.agent import build_front_door
+from .sub_agents.front_door.front_door import build_front_door
 
 root_agent = build_front_door(Settings.from_env())

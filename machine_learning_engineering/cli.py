@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
@@ -25,11 +26,17 @@ HARD_STOP_MARGIN_S = 30.0
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if not getattr(args, "quiet", False) else logging.WARNING,
-                        format="%(message)s")
+    logging.basicConfig(level=_log_level(args), format="%(message)s")
     for noisy in ("google_adk", "google_genai", "httpx", "LiteLLM"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     return args.handler(args)
+
+
+def _log_level(args: argparse.Namespace) -> int:
+    """INFO for every command but `run`, whose live view stands in for the log's lines unless --verbose."""
+    if args.handler is not _cmd_run:
+        return logging.INFO
+    return logging.INFO if args.verbose else logging.WARNING
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,7 +71,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="script confinement: bubblewrap, else Linux namespaces (auto), or none")
     run.add_argument("--events", type=Path, dest="events_file", metavar="FILE",
                      help="append the run's events to FILE as JSON lines, as they happen (for machines)")
-    run.add_argument("--quiet", action="store_true", help="only warnings and the final line")
+    shown = run.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", action="store_true",
+                       help="no progress: only warnings, errors and the closing summary")
+    shown.add_argument("--verbose", action="store_true",
+                       help="besides the progress, every line of the run's log (log.txt) as it is written")
     # Each setting's option, so that an impossible value is reported the way it was typed.
     run.set_defaults(handler=_cmd_run, options={a.dest: a.option_strings[0] for a in run._actions if a.option_strings})
 
@@ -147,18 +158,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except TaskError as exc:
         print(f"mle-star: {exc}", file=sys.stderr)
         return 2
-    print(task.summary())
-    final = asyncio.run(run_agent(args.task_dir, settings, args.output, resume=args.resume is not None))
+    from rich.console import Console
+
+    from .record.progress import ProgressView, summary
+
+    view = None if args.quiet else ProgressView(Console())
+    if view is not None:
+        print(task.summary())
+    with view.follow() if view is not None else nullcontext():
+        final = asyncio.run(run_agent(args.task_dir, settings, args.output, resume=args.resume is not None))
+    print("\n".join(summary(final, task.metric.name)))
     if final is None or final.get("problems") or not final.get("submission_path"):
         print("mle-star: no valid submission was produced; see the run folder's log.txt", file=sys.stderr)
         return 1
-    if final.get("ended"):
-        print(final["ended"])
-    test = f"; test {final['test_score']:.6g} on the private answers" if final.get("test_score") is not None else ""
-    print(f"Submission: {final['submission_path']} (validation {task.metric.name} {final['score']:.6g}{test}, "
-          f"from {final['source']})")
-    if final.get("script_path"):
-        print(f"Pipeline: {Path(final['script_path']).parent} (the script behind the submission)")
     return 0
 
 
@@ -209,12 +221,15 @@ async def run_agent(task_dir: Path, settings: Settings, run_dir: Optional[Path] 
             pass
 
     started = time.monotonic()
+    stopped = "Run stopped before its submitter ran."
     try:
         await asyncio.wait_for(drive(), timeout=settings.time_budget_s + HARD_STOP_MARGIN_S)
     except asyncio.TimeoutError:
+        stopped = f"Run stopped hard after {time.monotonic() - started:.0f} s: scripts overran its budget."
         logging.getLogger("mle_star").warning(
             "hard stop after %.0f s: the best submission so far stands", time.monotonic() - started)
     except Exception:  # noqa: BLE001 - the last boundary: whatever failed, the submission on disk stands
+        stopped = "Run stopped on an unexpected error (see above)."
         logging.getLogger("mle_star").exception("the run stopped on an unexpected error; the best submission "
                                                 "so far stands")
     session = await runner.session_service.get_session(app_name="mle_star", user_id="cli", session_id=session.id)
@@ -228,7 +243,8 @@ async def run_agent(task_dir: Path, settings: Settings, run_dir: Optional[Path] 
         if submission.exists() and best.exists():
             record = json.loads(best.read_text(encoding="utf-8"))
             final = {"source": f"attempt {record['attempt']}", "score": record["score"],
-                     "submission_path": str(submission), "problems": []}
+                     "submission_path": str(submission), "script_path": str(best.parent / "solution.py"),
+                     "ended": stopped, "problems": []}
     return final
 
 

@@ -25,15 +25,15 @@ from google.adk.models.base_llm import BaseLlm
 from .config import Settings
 from .models.factory import ROLES, models_for_roles, search_tools
 from .state import solution_ids
-from .sub_agents.ensembler.agent import build_ensembler
-from .sub_agents.guards.agent import Guards
+from .sub_agents.ensembler.ensembler import build_ensembler
+from .sub_agents.guards.guards import Guards
 from .sub_agents.guards.prompt import DEBUGGER
-from .sub_agents.initializer.agent import InitializerAgent
-from .sub_agents.refinement.agent import build_refinement_loop
-from .sub_agents.retriever.agent import RetrievalAgent
+from .sub_agents.initializer.initializer import InitializerAgent
+from .sub_agents.refinement.refinement import build_refinement_loop
+from .sub_agents.retriever.retriever import RetrievalAgent
 from .sub_agents.retriever.prompt import ROLE as RETRIEVER
-from .sub_agents.submitter.agent import SubmitterAgent
-from .sub_agents.task_setup.agent import TaskSetupAgent
+from .sub_agents.submitter.submitter import SubmitterAgent
+from .sub_agents.task_setup.task_setup import TaskSetupAgent
 
 if TYPE_CHECKING:
     from google.genai import Client

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Optional
 
 from .config import Settings
 from .knowledge import Catalog, load_catalog
-from .record.events import EventLog
+from .record.events import EventLog, subscribed
 from .record.exchanges import ExchangeLog
 from .record.resume import ExecutionCache, read_resume_point, run_record
 from .record.run_folder import RUN_RECORD, RunFolder
@@ -46,7 +46,7 @@ class RunContext:
 
     @property
     def events(self) -> EventLog:
-        """The run's machine-readable events (a no-op without `settings.events_file`)."""
+        """The run's events, for `settings.events_file` and the listeners subscribed where it was opened."""
         return self.runner.events
 
     @property
@@ -93,7 +93,7 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
     budget = Budget(settings.time_budget_s)
     runner = CodeRunner(task, folder, sandbox, budget, settings.script_timeout_s, settings.candidate_time_share,
                         settings.ensemble_time_share * settings.time_budget_s if combines else 0.0, cache=cache,
-                        events=EventLog(settings.events_file, budget))
+                        events=EventLog(settings.events_file, budget, listeners=subscribed()))
     brief = make_brief(task, profile_task(task), n_folds=settings.n_folds, seed=settings.seed)
     run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog,
                      exchanges=ExchangeLog(folder.root, settings.max_cost_usd))

@@ -3,4 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The HTML report's test opens the page in Debian's headless Chromium; where it is missing, CI (root)
+# installs it, elsewhere that test skips.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "test: installing Debian's chromium for the HTML report's browser test"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+    || echo "test: could not install chromium; the browser test will say so"
+fi
 .venv/bin/python -m pytest -q "$@"

@@ -37,10 +37,10 @@ def _adk(cwd: Path, *args: str, stdin: str = "", timeout: float = 120) -> subpro
                           timeout=timeout)
 
 
-def test_adk_web_lists_one_app_for_the_package_and_loads_it_from_the_repository_root():
+def test_adk_web_lists_only_this_agent_and_loads_it_from_the_repository_root():
     assert NestedAgentLoader(str(PACKAGE)).list_agents() == ["machine_learning_engineering"]
     from_root = NestedAgentLoader(str(ROOT))
-    assert "machine_learning_engineering" in from_root.list_agents()
+    assert from_root.list_agents() == ["machine_learning_engineering"]  # no sub-agent folder is an app
     assert from_root.load_agent("machine_learning_engineering").name == "front_door"
 
 

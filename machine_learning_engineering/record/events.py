@@ -1,5 +1,12 @@
-"""The run's events for machines (`mle-star run --events FILE`): one JSON object a line, flushed as
-each happens, so a dashboard or a supervising script can follow a run without parsing log.txt.
+"""The run's events: one stream with two sinks. For machines (`mle-star run --events FILE`) one JSON
+object a line, flushed as each happens, so a dashboard or a supervising script can follow a run
+without parsing log.txt; in the process, the listeners `subscribe` registers (the CLI's live view,
+`record/progress.py`).
+
+A run is opened deep inside the agent graph, where only JSON session state reaches, so a caller
+cannot hand it a callback. Instead `with subscribe(listener):` puts the listener in a context
+variable, and every run opened within that context (`run_context.open_run`, also from the asyncio
+tasks it starts) feeds it; runs opened elsewhere in the process, say by another caller, do not.
 
 Every event has `event` (its kind), `t` (seconds since the run's budget started) and `budget_left_s`:
 
@@ -15,9 +22,12 @@ Every event has `event` (its kind), `t` (seconds since the run's budget started)
 from __future__ import annotations
 
 import json
+import logging
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Optional, Protocol
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional, Protocol, Sequence
 
 from .journal import Attempt
 
@@ -32,6 +42,28 @@ ATTEMPT_FIELDS = ("id", "solution_id", "phase", "label", "parent", "score", "hos
 SETTINGS_SUMMARY = ("model", "num_solutions", "num_candidates", "outer_steps", "extra_outer_steps", "inner_steps",
                     "ensemble_rounds", "script_timeout_s", "max_parallel", "isolation", "max_cost_usd")
 
+logger = logging.getLogger("mle_star")
+
+Listener = Callable[[dict[str, Any]], None]
+"""Called with each event (the dict the file gets a line of; read it, do not change it)."""
+
+_LISTENERS: ContextVar[tuple[Listener, ...]] = ContextVar("mle_star_event_listeners", default=())
+
+
+@contextmanager
+def subscribe(listener: Listener) -> Iterator[None]:
+    """Feeds `listener` the events of every run opened inside the `with` block (in this context)."""
+    token = _LISTENERS.set((*_LISTENERS.get(), listener))
+    try:
+        yield
+    finally:
+        _LISTENERS.reset(token)
+
+
+def subscribed() -> tuple[Listener, ...]:
+    """The listeners a run opened here and now is to feed."""
+    return _LISTENERS.get()
+
 
 class Clock(Protocol):
     """What the events are timed by: the run's budget (`tools.code_execution.Budget`)."""
@@ -42,12 +74,14 @@ class Clock(Protocol):
 
 
 class EventLog:
-    """Appends a run's events to `path` (a resumed run continues the same file); without a path
-    every method does nothing, so callers need not ask whether events are wanted."""
+    """Appends a run's events to `path` (a resumed run continues the same file) and hands each to
+    `listeners`; without either every method does nothing, so callers need not ask whether events
+    are wanted. A listener that raises is logged once and dropped: watching a run never breaks it."""
 
-    def __init__(self, path: Optional[Path], clock: Clock) -> None:
+    def __init__(self, path: Optional[Path], clock: Clock, listeners: Sequence[Listener] = ()) -> None:
         self.path = path
         self._clock = clock
+        self._listeners = list(listeners)
         self._lock = threading.Lock()
         self._phases: dict[Optional[str], str] = {}
         self._file: Optional[IO[str]] = None
@@ -56,13 +90,22 @@ class EventLog:
             self._file = path.open("a", encoding="utf-8")
 
     def emit(self, event: str, **fields: Any) -> None:
-        if self._file is None:
+        if self._file is None and not self._listeners:
             return
         record = {"event": event, "t": round(self._clock.elapsed(), 3),
                   "budget_left_s": round(max(0.0, self._clock.remaining()), 3), **fields}
+        # One lock for both sinks, so listeners see the events in the file's order.
         with self._lock:
-            self._file.write(json.dumps(record, default=str) + "\n")
-            self._file.flush()
+            if self._file is not None:
+                self._file.write(json.dumps(record, default=str) + "\n")
+                self._file.flush()
+            for listener in list(self._listeners):
+                try:
+                    listener(record)
+                except Exception as exc:  # noqa: BLE001 - a listener's failure must not reach the run
+                    self._listeners.remove(listener)
+                    logger.warning("the run's event listener %r failed on a %s event (%s: %s); it gets no "
+                                   "further events", listener, event, type(exc).__name__, exc)
 
     def run_started(self, task: "Task", settings: "Settings", run_dir: Path, resumed: bool) -> None:
         values = settings.to_dict()
@@ -90,6 +133,8 @@ class EventLog:
                   source=final.source, submission_path=final.submission_path, problems=final.problems)
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        with self._lock:
+            self._listeners.clear()
+            if self._file is not None:
+                self._file.close()
+                self._file = None

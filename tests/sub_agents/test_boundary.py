@@ -12,12 +12,12 @@ import pytest
 from machine_learning_engineering.cli import run_agent
 from machine_learning_engineering.config import Settings
 from machine_learning_engineering.models.offline.roles import HANDLERS
-from machine_learning_engineering.sub_agents.ensembler.agent import EnsembleRoundAgent
+from machine_learning_engineering.sub_agents.ensembler.ensembler import EnsembleRoundAgent
 from machine_learning_engineering.sub_agents.ensembler.prompt import ENSEMBLE_IMPLEMENTER
-from machine_learning_engineering.sub_agents.initializer import agent as initializer
-from machine_learning_engineering.sub_agents.refinement.agent import AblationAgent, BlockRefinerAgent
-from machine_learning_engineering.sub_agents.retriever.agent import RetrievalAgent
-from machine_learning_engineering.sub_agents.submitter import agent as submitter
+from machine_learning_engineering.sub_agents.initializer import initializer as initializer
+from machine_learning_engineering.sub_agents.refinement.refinement import AblationAgent, BlockRefinerAgent
+from machine_learning_engineering.sub_agents.retriever.retriever import RetrievalAgent
+from machine_learning_engineering.sub_agents.submitter import submitter as submitter
 from machine_learning_engineering.task import check_submission, load_task
 from tests.graph_fixtures import make_binary_task
 

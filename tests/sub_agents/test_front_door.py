@@ -18,7 +18,7 @@ from machine_learning_engineering.models.offline.roles import ToolCall
 from machine_learning_engineering.models.offline.roles.front_door import (RunRequest, asks_status, describe_status,
                                                                           parse_run_request, reply)
 from machine_learning_engineering.state import FINAL, RUN_DIR, SETTINGS, TASK_DIR
-from machine_learning_engineering.sub_agents.front_door import agent as front_door
+from machine_learning_engineering.sub_agents.front_door import front_door as front_door
 from machine_learning_engineering.sub_agents.front_door.prompt import METHOD
 from machine_learning_engineering.sub_agents.llm_steps import make_llm_agent, state_event
 from machine_learning_engineering.task import load_task

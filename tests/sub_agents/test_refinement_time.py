@@ -6,7 +6,7 @@ import time
 from types import SimpleNamespace
 
 from machine_learning_engineering.state import RefinementStep, SolutionState
-from machine_learning_engineering.sub_agents.refinement.agent import _time_for_another_step
+from machine_learning_engineering.sub_agents.refinement.refinement import _time_for_another_step
 from machine_learning_engineering.tools.code_execution import Budget
 
 

@@ -11,6 +11,7 @@ from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
 
 from ...record.journal import Attempt
+from ...record.html_report import write_html_report
 from ...record.report import write_report
 from ...run_context import RunContext, get_run
 from ...state import FINAL, FinalResult
@@ -49,6 +50,11 @@ class SubmitterAgent(StepAgent):
             final.problems.append(f"the submission's script uses the test set: {verdict.failure}")
         usage = _record_end(run, final)
         write_report(run.folder, ctx.session.state, run.task, final, usage)
+        try:
+            write_html_report(run.folder, ctx.session.state, run.task, final, usage)
+        except Exception as exc:  # noqa: BLE001 - the page illustrates the run; its failure must not cost the result
+            run.folder.record_error("report.html", exc)
+            run.folder.log(f"report.html could not be written ({type(exc).__name__}); see errors.log")
         if final.problems:
             run.folder.log("no valid submission: " + "; ".join(final.problems))
             text = "No valid submission was produced: " + "; ".join(final.problems)

@@ -20,7 +20,7 @@ from ...task.metrics import format_score
 from ...tools.code_blocks import block_names, get_block
 from ...tools.script_output import parse_ablation
 from ..boundary import StepAgent
-from ..guards.agent import Guards, Outcome, guarded_execute
+from ..guards.guards import Guards, Outcome, guarded_execute
 from ..llm_steps import Box, ask, make_llm_agent, state_event
 from ..prompt_parts import task_fields
 from .prompt import (ABLATION_WRITER, BLOCK_CHOOSER, IMPLEMENTER, PLANNER, AblationRequest, BlockChoiceRequest,

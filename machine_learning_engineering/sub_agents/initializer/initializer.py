@@ -14,7 +14,7 @@ from ...run_context import RunContext, get_run
 from ...state import RETRIEVED_MODELS, Candidate, RetrievedModel, read_solution, solution_delta
 from ...protocol import ScriptAnswer
 from ..boundary import StepAgent
-from ..guards.agent import Guards, Outcome, guarded_execute
+from ..guards.guards import Guards, Outcome, guarded_execute
 from ..llm_steps import Box, ask, make_llm_agent, state_event
 from .prompt import CANDIDATE_WRITER, MERGER, CandidateRequest, MergeRequest
 

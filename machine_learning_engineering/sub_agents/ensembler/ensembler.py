@@ -16,7 +16,7 @@ from ...task.metrics import format_score
 from ...state import ENSEMBLE, EnsembleTrial, read_ensemble, read_solution, solution_ids
 from ...protocol import EnsemblePlanAnswer, ScriptAnswer
 from ..boundary import StepAgent
-from ..guards.agent import Guards, Outcome, guarded_execute
+from ..guards.guards import Guards, Outcome, guarded_execute
 from ..llm_steps import Box, ask, make_llm_agent, state_event
 from ..prompt_parts import task_fields
 from .prompt import ENSEMBLE_IMPLEMENTER, ENSEMBLE_PLANNER, EnsembleImplementRequest, EnsemblePlanRequest
