@@ -237,7 +237,7 @@ def test_bad_task_folders_are_refused_in_one_line(case: str, shared_tmp: Path):
     started = time.monotonic()
     done = _mle_star(shared_tmp, str(task_dir), "--output", str(shared_tmp / "out"), as_nobody=as_nobody)
     seconds = time.monotonic() - started
-    # The large table's size is reported first (an info line), then the refusal.
+    # The large table's size is reported first (a warning line), then the refusal.
     _assert_refused(done, words, shared_tmp, before, task_dir, info_lines=1 if case == "huge table" else 0)
     if case == "huge table":
         assert "train.csv is 3.0 GB: the task checks read its first 8.0 MB only" in done.stderr

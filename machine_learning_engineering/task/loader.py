@@ -187,7 +187,8 @@ def _load(path: Path, metric: Optional[str]) -> Task:
         if relative is not None:
             check_table(layout.data_dir / relative, relative)
             if is_large(layout.data_dir / relative):
-                logger.info("%s is %s: the task checks read its first %s only", relative,
+                # A warning, so it shows without --verbose: a fault past the head goes unseen until a script reads it.
+                logger.warning("%s is %s: the task checks read its first %s only", relative,
                             human_size((layout.data_dir / relative).stat().st_size),
                             head_size(layout.data_dir / relative))
     train_cols = read_header(layout.data_dir / train_file)
