@@ -75,6 +75,8 @@ class RefinementStep(BaseModel):
     started_s: float = 0.0
     """Seconds into the run when the step began (how long a step takes decides whether another fits)."""
     ablation: dict[str, float] = Field(default_factory=dict)
+    ablation_noise: dict[str, float] = Field(default_factory=dict)
+    """Per block, the standard error of its per-fold differences from the baseline (where the study measured it)."""
     ablation_output: str = ""
     ablation_summary: str = ""
     block: Optional[str] = None

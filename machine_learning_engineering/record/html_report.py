@@ -149,18 +149,20 @@ def _ablation(plotter: _Plotter, solutions: list[SolutionState]) -> str:
             parts.append(f"<h3>{escape(solution.id)}, step {n}</h3>")
             if blocks and baseline is not None:
                 changes = [score - baseline for _, score in blocks]
+                errors = [step.ablation_noise.get(name, 0.0) for name, _ in blocks]
                 parts.append(plotter.image(
                     f"ablation-{solution.id}-step{n}",
                     f"{solution.id} step {n}: change of the score when each block is ablated "
-                    f"(baseline {format_score(baseline)}; green: the block refined)",
+                    f"(baseline {format_score(baseline)}; whiskers: the noise; green: the block refined)",
                     lambda p: bar_chart(p, [name for name, _ in blocks], changes,
                                         title=f"Ablation ({solution.id}, step {n})",
                                         xlabel="score with the block ablated minus baseline", highlight=chosen,
-                                        zero_line=True, signed=True)))
+                                        zero_line=True, signed=True, errors=errors)))
             rows = [[escape(name), format_score(score),
                      f"{score - baseline:+.4g}" if baseline is not None else "",
+                     f"{step.ablation_noise[name]:.2g}" if name in step.ablation_noise else "",
                      "refined" if name == step.block else ""] for name, score in step.ablation.items()]
-            parts.append(_table(["block", "score", "change", ""], rows))
+            parts.append(_table(["block", "score", "change", "noise", ""], rows))
             if step.ablation_summary:
                 parts.append(f'<p class="why">{escape(step.ablation_summary)}</p>')
             if step.ablation_output:

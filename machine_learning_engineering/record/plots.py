@@ -64,7 +64,8 @@ def score_over_time(path: Path, points: Sequence[ScorePoint], metric: str, highe
 
 
 def bar_chart(path: Path, labels: Sequence[str], values: Sequence[float], *, title: str, xlabel: str,
-              highlight: Optional[int] = None, zero_line: bool = False, signed: bool = False) -> Path:
+              highlight: Optional[int] = None, zero_line: bool = False, signed: bool = False,
+              errors: Optional[Sequence[float]] = None) -> Path:
     """Horizontal bars, the first label on top, each annotated with its value.
 
     Args:
@@ -72,6 +73,7 @@ def bar_chart(path: Path, labels: Sequence[str], values: Sequence[float], *, tit
         zero_line: bars start at 0 (differences); otherwise the axis is zoomed onto the values, since
             scores of one task differ in their third or fourth digit.
         signed: annotate with a sign (+0.01, -0.002).
+        errors: a half-width per bar (e.g. the noise of a difference), drawn as an error bar; 0 draws none.
 
     Returns:
         `path`, where the PNG was written.
@@ -80,18 +82,23 @@ def bar_chart(path: Path, labels: Sequence[str], values: Sequence[float], *, tit
     axes = figure.add_subplot()
     rows = list(range(len(labels)))[::-1]
     colours = [HIGHLIGHT_COLOUR if i == highlight else BAR_COLOUR for i in range(len(labels))]
-    low, high = min(values), max(values)
+    spread = list(errors) if errors is not None else [0.0] * len(values)
+    low = min(v - e for v, e in zip(values, spread))
+    high = max(v + e for v, e in zip(values, spread))
     if zero_line:
         low, high = min(low, 0.0), max(high, 0.0)
+        if low == high:  # every difference is zero: a symmetric axis shows the bars sit on the line
+            low, high = -1e-3, 1e-3
         base = 0.0
     else:
         base = low - _pad(low, high)
-    span = high - base or 1.0
-    axes.barh(rows, [v - base for v in values], left=base, color=colours, height=0.6)
-    for row, value in zip(rows, values):
-        axes.annotate(f"{value:+.4g}" if signed else f"{value:.6g}", (max(value, base), row),
+    span = high - min(base, low) or 1.0
+    axes.barh(rows, [v - base for v in values], left=base, color=colours, height=0.6,
+              xerr=spread if any(spread) else None, ecolor="#444444", capsize=3)
+    for row, value, error in zip(rows, values, spread):
+        axes.annotate(f"{value:+.4g}" if signed else f"{value:.6g}", (max(value + error, base), row),
                       xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
-    axes.set_xlim(base - (0.05 * span if zero_line and low < 0 else 0.0), high + 0.18 * span)
+    axes.set_xlim(min(base, low) - (0.05 * span if zero_line and low < 0 else 0.0), high + 0.18 * span)
     if zero_line:
         axes.axvline(0.0, color="#222222", linewidth=0.8)
     axes.set_yticks(rows, labels, fontsize=8)

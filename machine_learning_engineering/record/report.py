@@ -27,7 +27,9 @@ def write_report(folder: RunFolder, state: Mapping[str, Any], task: Task, final:
         lines.append(f"\nInitial solution score: {format_score(solution.initial_score)}")
         for n, step in enumerate(solution.steps, 1):
             lines += ["", f"### Refinement step {n}: block `{step.block}`", "",
-                      f"Ablation: {step.ablation or 'no results'}", "", f"Why: {step.ablation_summary}", ""]
+                      f"Ablation: {step.ablation or 'no results'}"
+                      + (f" (noise: {step.ablation_noise})" if step.ablation_noise else ""),
+                      "", f"Why: {step.ablation_summary}", ""]
             lines += [f"{i}. {t.plan} -> {format_score(t.score)}{' (kept)' if t.kept else ''}"
                       for i, t in enumerate(step.trials, 1)]
         lines.append(f"\nFinal score of {sid}: {format_score(solution.score)}")

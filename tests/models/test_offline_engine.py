@@ -15,7 +15,7 @@ from machine_learning_engineering.state import PlanTrial
 from machine_learning_engineering.protocol import RoleRequest
 from machine_learning_engineering.sub_agents.guards.prompt import DebugRequest, UsageRequest
 from machine_learning_engineering.sub_agents.initializer.prompt import CandidateRequest
-from machine_learning_engineering.sub_agents.refinement.prompt import PlannerRequest
+from machine_learning_engineering.sub_agents.refinement.prompt import BlockChoiceRequest, PlannerRequest
 from machine_learning_engineering.sub_agents.retriever.prompt import RetrievalRequest
 from machine_learning_engineering.task import load_task, profile_task
 from machine_learning_engineering.task.brief import make_brief
@@ -103,6 +103,33 @@ def test_planner_builds_on_history_and_stops_when_out_of_ideas(engine, brief):
         seen.append(answer.recipe)
     else:
         pytest.fail("the planner never ran out of recipes")
+
+
+def _choose(engine, brief, code: str, output: str):
+    request = BlockChoiceRequest(brief=brief, description="desc", code=code, ablation_output=output,
+                                 refined_blocks=[], recipes={})
+    return request.answer_text(_ask(engine, request).text)
+
+
+def test_the_block_chooser_weighs_each_impact_against_its_noise(engine, brief):
+    code = _candidate(engine, brief)
+    # features moved the score most, but no more than its noise; model's smaller move stands out.
+    answer = _choose(engine, brief, code, "Ablation baseline -> 0.95\n"
+                     "Ablation result: features -> 0.93\nAblation noise: features -> 0.02\n"
+                     "Ablation result: model -> 0.94\nAblation noise: model -> 0.001\n")
+    assert answer.block == "model"
+    assert "its ablation moved the score by 0.01 (noise 0.001)" in answer.summary
+    assert "features: 0.02 (noise 0.02)" in answer.summary
+
+
+def test_the_block_chooser_says_when_no_block_matters(engine, brief):
+    code = _candidate(engine, brief)
+    answer = _choose(engine, brief, code, "Ablation baseline -> 0.95\n"
+                     "Ablation result: features -> 0.95\nAblation noise: features -> 0.0\n"
+                     "Ablation result: model -> 0.951\nAblation noise: model -> 0.002\n")
+    assert "No block's ablation moved the score beyond 2 times its fold noise" in answer.summary
+    assert "most influential" not in answer.summary
+    assert answer.block == "model"  # by experience, the block most often worth refining
 
 
 def test_usage_checker_reports_an_unread_data_file(engine, brief):

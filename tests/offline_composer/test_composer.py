@@ -154,11 +154,12 @@ def test_ablation_script_variants(catalog, brief):
 
 def test_parse_ablation():
     out = ("variant baseline: 0.9\nAblation baseline -> 0.9\nAblation result: model -> 0.85\n"
-           "Ablation result: features -> nan\nFinal Validation Performance: 0.9\n")
+           "Ablation noise: model -> 0.004\nAblation result: features -> nan\nFinal Validation Performance: 0.9\n")
     parsed = parse_ablation(out)
     assert parsed["baseline"] == 0.9 and parsed["blocks"]["model"] == 0.85
     assert parsed["blocks"]["features"] != parsed["blocks"]["features"]
-    assert parse_ablation("Final Validation Performance: 1\n") == {"baseline": None, "blocks": {}}
+    assert parsed["noise"] == {"model": 0.004}
+    assert parse_ablation("Final Validation Performance: 1\n") == {"baseline": None, "blocks": {}, "noise": {}}
 
 
 def test_ensemble_script_checks_strategy(catalog, regression_brief):

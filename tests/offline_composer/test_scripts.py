@@ -143,6 +143,16 @@ def test_ablation_reports_every_block_and_keeps_solution_files(cancer, catalog):
     assert set(result["blocks"]) == {"preprocessing", "features", "model", "postprocess"}
     assert np.isfinite(result["baseline"]) and all(np.isfinite(v) for v in result["blocks"].values())
     assert result["blocks"]["postprocess"] == result["baseline"]  # already neutral: not re-run
+    # Each impact comes with the standard error of its per-fold differences; the verdict follows from both.
+    assert set(result["noise"]) == set(result["blocks"]) and result["noise"]["postprocess"] == 0.0
+    assert all(np.isfinite(se) and se >= 0 for se in result["noise"].values())
+    impacts = {b: abs(s - result["baseline"]) for b, s in result["blocks"].items()}
+    standing_out = {b for b, i in impacts.items() if i > 0 and i > 2 * result["noise"][b]}
+    verdict = next(line for line in proc.stdout.splitlines() if line.startswith("Ablation verdict: "))
+    if standing_out:
+        assert verdict.split()[2] == max(standing_out, key=impacts.get), verdict
+    else:
+        assert "no block moved the score beyond 2 times its fold noise" in verdict
     assert proc.stdout.rstrip().splitlines()[-1] == f"Final Validation Performance: {result['baseline']}"
     after = hashlib.sha256((solution.folder / "submission" / "submission.csv").read_bytes()).hexdigest()
     assert before == after

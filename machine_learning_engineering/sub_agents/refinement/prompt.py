@@ -34,8 +34,10 @@ class AblationRequest(TaskRequest):
                 "measures how much each block contributes, by running the solution with that block replaced by a "
                 "simpler or neutral version (for example no feature engineering, minimal preprocessing, default "
                 "model parameters). Run the variants as separate processes so the solution's own files are not "
-                "overwritten. Print `Ablation baseline -> <score>`, then one line `Ablation result: <block> -> "
-                "<score>` per variant, and finally `Final Validation Performance: <baseline score>`.")
+                "overwritten. Run every variant on the same folds as the baseline. Print `Ablation baseline -> "
+                "<score>`, then per variant one line `Ablation result: <block> -> <score>` and one line "
+                "`Ablation noise: <block> -> <standard error of its per-fold differences from the baseline>`, "
+                "and finally `Final Validation Performance: <baseline score>`.")
 
     def answer_format(self) -> str:
         return "The whole ablation script in one ```python fence."
@@ -62,7 +64,9 @@ class BlockChoiceRequest(TaskRequest):
     def intro(self) -> str:
         return ("You read an ablation study and choose the code block of the solution whose refinement is most "
                 "likely to improve the score: the block with the largest impact that has not been refined yet "
-                f"(one of {self.open_blocks()}). Then propose a first concrete plan to improve it. "
+                f"(one of {self.open_blocks()}). An impact counts only when it exceeds twice its noise; when "
+                "none does, say so in the summary and choose by experience. Then propose a first concrete plan "
+                "to improve it. "
                 + CATALOG_NOTE)
 
 

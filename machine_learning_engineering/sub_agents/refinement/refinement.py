@@ -82,7 +82,8 @@ class AblationAgent(StepAgent):
         parsed = parse_ablation(output)
         results = {name: score for name, score in [("baseline", parsed["baseline"]), *parsed["blocks"].items()]
                    if score is not None and math.isfinite(score)}
-        run.folder.log(f"[{sid}] ablation: {results or 'no results'}")
+        noise = {name: se for name, se in parsed["noise"].items() if math.isfinite(se)}
+        run.folder.log(f"[{sid}] ablation: {results or 'no results'}" + (f", noise {noise}" if noise else ""))
 
         answer: Box[BlockChoiceAnswer] = Box()
         request = BlockChoiceRequest(**task_fields(run), code=solution.code, ablation_output=output,
@@ -98,6 +99,7 @@ class AblationAgent(StepAgent):
             yield state_event(self, ctx, solution_delta(solution))
             return
         step = _step_from_choice(choice, solution, results)
+        step.ablation_noise = noise
         step.ablation_output = output[-MAX_ABLATION_OUTPUT:]
         step.started_s = started_s
         run.folder.log(f"[{sid}] chosen block: {step.block} - {step.ablation_summary[:300]}")

@@ -19,7 +19,7 @@ MLE_STAR_JOBS the threads per model.
 
 from ....tools.code_blocks import BLOCK_ORDER, get_block, replace_block, split_blocks
 from ....tools.script_output import parse_ablation
-from .ablation import ablation_script
+from .ablation import NOISE_FACTOR, ablation_script
 from .brief import normalise_brief
 from .candidate import candidate_script, families_in
 from .ensemble import ensemble_script
@@ -28,6 +28,7 @@ from .recipes import applicable_recipes, apply_recipe
 
 __all__ = [
     "BLOCK_ORDER",
+    "NOISE_FACTOR",
     "ablation_script",
     "applicable_recipes",
     "apply_recipe",

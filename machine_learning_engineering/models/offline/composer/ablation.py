@@ -13,18 +13,22 @@ from .candidate import model_block
 from .model_block import parse_model_block
 
 ABLATION_FOLDS = 3
+# An impact counts when it exceeds this many standard errors of its per-fold differences from the baseline.
+NOISE_FACTOR = 2.0
 DEFAULT_TIMEOUT_S = 900
 
 ABLATION = Template('''\
 """Ablation study: the solution re-run with one block at a time replaced by a neutral version.
 
 Every variant runs in its own folder under ./ablation_runs (with ./input linked in), so the solution's
-own submission and artifacts are untouched. All variants use the same reduced number of folds.
+own submission and artifacts are untouched. All variants use the same folds (same seed, same reduced
+number), so each block's impact comes with its noise: the standard error of its per-fold differences.
 """
 import math
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -38,7 +42,10 @@ ABLATIONS = ${ABLATIONS}
 # blocks already equal to their neutral version: their ablation score is the baseline's
 UNCHANGED = ${UNCHANGED}
 RESULT_RE = re.compile(r"Final Validation Performance:\\s*(\\S+)")
+FOLD_RE = re.compile(r"^fold [^:]*: [^=\\s]+=(\\S+)", re.M)
+NOISE_FACTOR = ${NOISE_FACTOR}
 VARIANTS = {}
+FOLD_SCORES = {}
 ${VARIANTS}
 
 
@@ -63,23 +70,46 @@ def run_variant(name):
         tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-4:])
         print(f"variant {name}: failed with exit code {proc.returncode}: {tail}", flush=True)
         return float("nan")
+    FOLD_SCORES[name] = [float(v) for v in FOLD_RE.findall(proc.stdout)]
     print(f"variant {name}: {found[-1]} ({time.time() - start:.1f}s, {FOLDS} folds)", flush=True)
     return float(found[-1])
+
+
+def paired_noise(block):
+    """Standard error of the block variant's per-fold differences from the baseline (nan when unknown)."""
+    if block in UNCHANGED:
+        return 0.0  # the same code as the baseline: no difference to measure
+    ours, theirs = FOLD_SCORES.get(block, []), FOLD_SCORES.get("baseline", [])
+    if len(ours) != len(theirs) or len(ours) < 2:
+        return float("nan")
+    return statistics.stdev(a - b for a, b in zip(ours, theirs)) / math.sqrt(len(ours))
 
 
 baseline = run_variant("baseline")
 if math.isnan(baseline):
     sys.exit("the unmodified solution failed; no ablation possible")
 print(f"Ablation baseline -> {baseline}")
-contributions = {}
+if len(FOLD_SCORES["baseline"]) >= 2:
+    print(f"Ablation fold spread -> {statistics.stdev(FOLD_SCORES['baseline'])}")
+contributions, noise = {}, {}
 for block, neutral in ABLATIONS.items():
     score = baseline if block in UNCHANGED else run_variant(block)
     print(f"Ablation result: {block} -> {score}", flush=True)
     if not math.isnan(score):
         contributions[block] = (baseline - score) if HIGHER_IS_BETTER else (score - baseline)
+        noise[block] = paired_noise(block)
+        print(f"Ablation noise: {block} -> {noise[block]}", flush=True)
 for block, gain in sorted(contributions.items(), key=lambda item: -abs(item[1])):
     note = " (already neutral)" if block in UNCHANGED else ""
-    print(f"Ablation contribution: {block} {gain:+.6f} versus {ABLATIONS[block]}{note}")
+    print(f"Ablation contribution: {block} {gain:+.6f} (noise {noise[block]:.6f}) versus {ABLATIONS[block]}{note}")
+# Unknown noise cannot rule an impact out, so any nonzero impact then counts.
+mattering = {b: g for b, g in contributions.items()
+             if abs(g) > 0 and (math.isnan(noise[b]) or abs(g) > NOISE_FACTOR * noise[b])}
+if mattering:
+    top = max(mattering, key=lambda b: abs(mattering[b]))
+    print(f"Ablation verdict: {top} matters most ({mattering[top]:+.6f}, noise {noise[top]:.6f})")
+else:
+    print(f"Ablation verdict: no block moved the score beyond {NOISE_FACTOR:g} times its fold noise")
 print(f"Final Validation Performance: {baseline}")
 ''')
 
@@ -119,8 +149,11 @@ def ablation_script(code: str, brief: Mapping[str, Any], catalog: Catalog | None
     version are reported with the baseline score without a run. It prints
 
         Ablation baseline -> <score>
+        Ablation fold spread -> <standard deviation of the baseline's fold scores>
         Ablation result: <block> -> <score>        (nan when the variant failed)
-        Ablation contribution: <block> <+gain> versus <neutral version>
+        Ablation noise: <block> -> <standard error of the per-fold differences>   (nan when unknown)
+        Ablation contribution: <block> <+gain> (noise <se>) versus <neutral version>
+        Ablation verdict: <block> matters most (...) | no block moved the score beyond ... its fold noise
         Final Validation Performance: <baseline score>
 
     Raises:
@@ -149,6 +182,7 @@ def ablation_script(code: str, brief: Mapping[str, Any], catalog: Catalog | None
         FOLDS=str(min(ABLATION_FOLDS, int(brief["n_folds"]))),
         TIMEOUT=str(DEFAULT_TIMEOUT_S),
         HIGHER_IS_BETTER=repr(bool(brief["higher_is_better"])),
+        NOISE_FACTOR=repr(NOISE_FACTOR),
         ABLATIONS=python_literal(ablations),
         UNCHANGED=python_literal(unchanged),
         VARIANTS=lines,

@@ -11,7 +11,7 @@ from ....tools.code_blocks import block_names, get_block
 from ....tools.script_output import parse_ablation
 from ....protocol import BlockAnswer, BlockChoiceAnswer, PlanAnswer, ScriptAnswer
 from ....sub_agents.refinement.prompt import AblationRequest, BlockChoiceRequest, ImplementRequest, PlannerRequest
-from ..composer import ablation_script, applicable_recipes, apply_recipe
+from ..composer import NOISE_FACTOR, ablation_script, applicable_recipes, apply_recipe
 from .common import Reply, brief_of
 
 # Blocks in the order worth trying when the ablation says nothing (most often the most useful first).
@@ -23,31 +23,51 @@ def write_ablation(request: AblationRequest, catalog: Catalog, _: Mapping[str, o
 
 
 def choose_block(request: BlockChoiceRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
-    """The unrefined block whose ablation moved the score most and that has a recipe to try."""
+    """The unrefined block whose ablation moved the score most beyond its fold noise and that has a recipe
+    to try; when no block's impact stands out of the noise, the block experience says is most often worth it."""
     brief, code = brief_of(request), request.code
     refined = set(request.refined_blocks)
     ablation = parse_ablation(request.ablation_output)
     baseline = ablation.get("baseline")
-    blocks = ablation.get("blocks", {})
+    blocks, noise = ablation.get("blocks", {}), ablation.get("noise", {})
     open_blocks = [b for b in block_names(code) if b not in refined and applicable_recipes(code, b, brief, catalog)]
     if not open_blocks:
         return BlockChoiceAnswer(block=None, summary="no block has a recipe left to try")
 
-    def impact(block: str) -> tuple[float, int]:
-        """Measured impact first; ties (and blocks the ablation could not measure) by experience."""
+    def measured(block: str) -> Optional[float]:
         score = blocks.get(block)
-        measured = abs(baseline - score) if baseline is not None and score is not None and math.isfinite(score) else -1.0
-        priority = -DEFAULT_ORDER.index(block) if block in DEFAULT_ORDER else -len(DEFAULT_ORDER)
-        return measured, priority
+        return abs(baseline - score) if baseline is not None and score is not None and math.isfinite(score) else None
 
-    block = max(open_blocks, key=impact)
+    def matters(block: str) -> bool:
+        """Nonzero and beyond NOISE_FACTOR standard errors; unknown noise cannot rule an impact out."""
+        impact, se = measured(block), noise.get(block)
+        if not impact:
+            return False
+        return se is None or not math.isfinite(se) or impact > NOISE_FACTOR * se
+
+    def experience(block: str) -> int:
+        return -DEFAULT_ORDER.index(block) if block in DEFAULT_ORDER else -len(DEFAULT_ORDER)
+
+    standing_out = [b for b in open_blocks if matters(b)]
+    if standing_out:
+        block = max(standing_out, key=lambda b: (measured(b), experience(b)))
+        why = (f"Refining `{block}`: its ablation moved the score by {measured(block):.4g}"
+               f"{_noise_text(noise.get(block))}, the most of the blocks not yet refined.")
+    else:
+        block = max(open_blocks, key=experience)
+        why = (f"No block's ablation moved the score beyond {NOISE_FACTOR:g} times its fold noise, so the "
+               f"study does not say which block matters; refining `{block}`, the block most often worth it."
+               if baseline is not None else
+               f"The ablation gave no usable scores; refining `{block}`, the block most often worth it.")
     recipe = applicable_recipes(code, block, brief, catalog)[0]
-    impacts = ", ".join(f"{b}: {abs(baseline - s):.4g}" for b, s in blocks.items()
-                        if math.isfinite(s)) if baseline is not None else ""
-    summary = (f"Ablation impacts vs baseline {baseline:.6g}: {impacts}. " if impacts else
-               "The ablation gave no usable scores; choosing by experience. ") + \
-        f"Refining `{block}`, the most influential block not yet refined."
+    impacts = ", ".join(f"{b}: {measured(b):.4g}{_noise_text(noise.get(b))}" for b in blocks
+                        if measured(b) is not None)
+    summary = (f"Ablation impacts vs baseline {baseline:.6g}: {impacts}. " if impacts else "") + why
     return BlockChoiceAnswer(block=block, summary=summary, plan=recipe.plan, recipe=recipe.name)
+
+
+def _noise_text(se: Optional[float]) -> str:
+    return f" (noise {se:.2g})" if se is not None and math.isfinite(se) and se > 0 else ""
 
 
 def plan_next(request: PlannerRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
