@@ -67,8 +67,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="two valid scores within this fraction of the trivial-to-best gap tie "
                              f"(default: {DEFAULT_TIE_TOLERANCE})")
     parser.add_argument("--autogluon-presets", default="medium_quality",
-                        help="AutoGluon presets (default: medium_quality, AutoGluon's own default; "
-                             "best_quality is its strongest)")
+                        help="presets of the `autogluon` system (default: medium_quality, AutoGluon's own "
+                             "default); `autogluon-best` always runs best_quality, its strongest")
     parser.add_argument("--quiet", action="store_true", help="only warnings and the files written")
     return parser
 

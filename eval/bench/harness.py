@@ -22,7 +22,7 @@ from . import report
 from .envs import ENVS_DIR, PEER_ENVS, EnvError, ensure_env
 from .execute import limited_environment, run_limited
 from .grading import Grade, grade_submission, trivial_submission
-from .systems import AGENT, SYSTEMS, System, prepare_launch
+from .systems import AGENT, SYSTEMS, System, prepare_launch, runner_options
 from .tasks import BenchTask, TabularView, discover_tasks, ensure_bundled_tasks, tabular_view
 
 log = logging.getLogger("bench")
@@ -111,17 +111,20 @@ def _label(system: System, config: BenchConfig) -> str:
 def _pythons(systems: list[System], envs_dir: Path) -> dict[str, str | EnvError]:
     """The interpreter of each system; a peer whose environment cannot be built gets the error instead."""
     pythons: dict[str, str | EnvError] = {}
+    by_env: dict[str, str | EnvError] = {}  # systems sharing an environment (both AutoGluons) build it once
     for system in systems:
         if system.env is None:
             pythons[system.name] = sys.executable
             continue
-        started = time.monotonic()
-        try:
-            pythons[system.name] = str(ensure_env(PEER_ENVS[system.env], envs_dir))
-        except EnvError as exc:
-            log.error("%s", exc)
-            pythons[system.name] = exc
-        log.info("%s environment ready in %.0f s", system.name, time.monotonic() - started)
+        if system.env not in by_env:
+            started = time.monotonic()
+            try:
+                by_env[system.env] = str(ensure_env(PEER_ENVS[system.env], envs_dir))
+            except EnvError as exc:
+                log.error("%s", exc)
+                by_env[system.env] = exc
+            log.info("%s environment ready in %.0f s", system.env, time.monotonic() - started)
+        pythons[system.name] = by_env[system.env]
     return pythons
 
 
@@ -160,7 +163,7 @@ def _run_one(system: System, bench_task: BenchTask, view: TabularView | str, bud
     try:
         launch = prepare_launch(system, bench_task, None if isinstance(view, str) else view, budget_s=budget,
                                 cores=config.cores, run_dir=run_dir, python=python,
-                                options={"presets": config.autogluon_presets} if system.name == "autogluon" else {})
+                                options=runner_options(system, config.autogluon_presets))
     except ValueError as exc:
         return {**record, "error": str(exc)}
     env = limited_environment(config.cores, extra=launch.extra_env, drop=launch.drop_env)

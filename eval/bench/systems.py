@@ -2,7 +2,8 @@
 
 Every system is a subprocess that reads the task's public files and writes a submission file:
 - `mle-star`: this agent's CLI with the offline engine (`--model offline`, no LLM), on the task folder.
-- `flaml`, `autogluon`: small runner scripts (`runners/`) run by each peer's own virtual environment.
+- `flaml`, `autogluon`, `autogluon-best`: small runner scripts (`runners/`) run by each peer's own virtual
+  environment (`autogluon-best` is AutoGluon with its competition preset, best_quality).
 - `lightgbm`: the default-LightGBM runner, run by this project's Python (LightGBM is one of our deps).
 """
 
@@ -32,12 +33,14 @@ class System:
         label: what it is, for the report.
         env: the peer environment it runs in (`envs.PEER_ENVS`), or None for this project's Python.
         runner: its runner script under `runners/`, or None for the agent.
+        options: runner settings fixed for this system, as (key, value) pairs (they win over the bench's).
     """
 
     name: str
     label: str
     env: Optional[str]
     runner: Optional[str]
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_agent(self) -> bool:
@@ -50,8 +53,16 @@ SYSTEMS: dict[str, System] = {s.name: s for s in (
            "flaml_runner.py"),
     System("autogluon", "AutoGluon TabularPredictor on the task metric, no torch models "
            f"({', '.join(PEER_ENVS['autogluon'].requirements)})", "autogluon", "autogluon_runner.py"),
+    System("autogluon-best", "AutoGluon as above with presets=best_quality (its competition preset: bagging "
+           "and stacking)", "autogluon", "autogluon_runner.py", options=(("presets", "best_quality"),)),
     System("lightgbm", "LightGBM with default parameters", None, "lightgbm_default.py"),
 )}
+
+
+def runner_options(system: System, autogluon_presets: str) -> dict[str, str]:
+    """The job options of `system`: plain `autogluon` takes the bench's presets, a system's own options win."""
+    options = {"presets": autogluon_presets} if system.name == "autogluon" else {}
+    return {**options, **dict(system.options)}
 
 
 @dataclass(frozen=True)

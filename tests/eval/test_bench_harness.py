@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ from eval.bench.envs import EnvError
 from eval.bench.execute import limited_environment, run_limited
 from eval.bench.grading import grade_submission
 from eval.bench.harness import BenchConfig, run_bench
-from eval.bench.systems import SYSTEMS, prepare_launch
+from eval.bench.systems import SYSTEMS, prepare_launch, runner_options
 from eval.bench.tasks import discover_tasks, tabular_view, targets_for
 
 from .conftest import write_bench_task
@@ -34,7 +35,10 @@ def test_lightgbm_runner_writes_a_submission_that_grades(tmp_path):
 
 
 def test_bench_runs_end_to_end_and_writes_table_summary_and_plot(tasks_dir, tmp_path, monkeypatch):
+    built = []
+
     def no_environment(spec, envs_dir):
+        built.append(spec.name)
         raise EnvError(f"building the {spec.name} environment failed")
 
     # A peer whose environment cannot be built is reported as invalid on every task, not a crash.
@@ -43,23 +47,25 @@ def test_bench_runs_end_to_end_and_writes_table_summary_and_plot(tasks_dir, tmp_
     monkeypatch.chdir(tmp_path)
     out = Path("out")
     tasks = ["tiny-regression", "tiny-binary", "tiny-multiclass"]
+    peers = ("lightgbm", "flaml", "autogluon", "autogluon-best")
     config = BenchConfig(tasks_dir=tasks_dir.relative_to(tmp_path), out_dir=out, budgets=(15.0,),
-                         main_budget=15.0, cores=1, systems=("lightgbm", "flaml"), only_tasks=tuple(tasks),
-                         grace_s=30)
+                         main_budget=15.0, cores=1, systems=peers, only_tasks=tuple(tasks), grace_s=30)
     written = run_bench(config)
+    assert built == ["flaml", "autogluon"]  # the two AutoGluon systems share one environment
     assert {p.name for p in written} == {"results.csv", "results.md", "normalised.png"}
     results = pd.read_csv(out / "results.csv").set_index(["system", "task"])
     assert sorted(results.loc["lightgbm"].index) == sorted(tasks)
     assert results.loc["lightgbm", "valid"].all(), results.loc["lightgbm", "error"].tolist()
     assert (results.loc["lightgbm", "normalised"] > 0.5).all()
-    assert not results.loc["flaml", "valid"].any()
-    assert results.loc["flaml", "error"].str.contains("environment not available").all()
+    for peer in peers[1:]:
+        assert not results.loc[peer, "valid"].any()
+        assert results.loc[peer, "error"].str.contains("environment not available").all()
     assert (out / "runs" / "15s" / "tiny-binary" / "lightgbm" / "result.json").is_file()
     text = (out / "results.md").read_text(encoding="utf-8")
     assert "### tiny-regression" in text and "## Summary" in text
     # With resume, recorded runs are reused, not repeated.
     again = run_bench(BenchConfig(tasks_dir=tasks_dir, out_dir=out, budgets=(15.0,), main_budget=15.0, cores=1,
-                                  systems=("lightgbm", "flaml"), only_tasks=tuple(tasks), grace_s=30,
+                                  systems=peers, only_tasks=tuple(tasks), grace_s=30,
                                   resume=True))
     assert pd.read_csv(again[0]).set_index(["system", "task"]).equals(results)
 
@@ -93,3 +99,21 @@ def test_targets_map_each_submission_format(tmp_path):
         "species", "class_probabilities", ["high", "low", "mid"])
     assert targets_for(tasks["regression"])[0]["output"] == "value"
     assert targets_for(tasks["label"])[0]["output"] == "label"
+
+
+def test_autogluon_runs_beside_its_best_quality_preset(tmp_path):
+    write_bench_task(tmp_path / "tasks" / "labels", "label")
+    [bench_task] = discover_tasks(tmp_path / "tasks")
+    view = tabular_view(bench_task, tmp_path / "views")
+    presets = {}
+    for name in ("autogluon", "autogluon-best"):
+        system = SYSTEMS[name]
+        assert system.env == "autogluon" and system.runner == "autogluon_runner.py"
+        launch = prepare_launch(system, bench_task, view, budget_s=20, cores=1, run_dir=tmp_path / name,
+                                python=sys.executable, options=runner_options(system, "medium_quality"))
+        presets[name] = json.loads(Path(launch.command[-1]).read_text())["options"]["presets"]
+    assert presets == {"autogluon": "medium_quality", "autogluon-best": "best_quality"}
+    # --autogluon-presets moves the plain system only.
+    assert runner_options(SYSTEMS["autogluon"], "good_quality") == {"presets": "good_quality"}
+    assert runner_options(SYSTEMS["autogluon-best"], "good_quality") == {"presets": "best_quality"}
+    assert runner_options(SYSTEMS["flaml"], "good_quality") == {}
