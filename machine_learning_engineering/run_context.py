@@ -17,7 +17,7 @@ from .record.events import EventLog, subscribed
 from .record.exchanges import ExchangeLog
 from .record.resume import ExecutionCache, read_resume_point, run_record
 from .record.run_folder import RUN_RECORD, RunFolder
-from .sandbox import Sandbox
+from .sandbox import Sandbox, busy_seconds
 from .state import RUN_DIR
 from .task import Task, load_task, profile_task
 from .task.metrics import format_score
@@ -38,6 +38,8 @@ class RunContext:
     runner: CodeRunner
     catalog: Catalog
     exchanges: ExchangeLog
+    scripts_busy_at_open: float = 0.0
+    """The process's script clock (`sandbox.busy_seconds`) when the run opened."""
 
     @property
     def budget(self) -> Budget:
@@ -53,6 +55,16 @@ class RunContext:
     def solution_budget(self) -> Budget:
         """What the solutions' phases may use: the budget less the ensemble's reserve."""
         return self.runner.solution_budget
+
+    def time_use(self) -> dict[str, float]:
+        """How this process spent the run's wall time: seconds elapsed, seconds during which at least one
+        script ran, the share of wall time outside generated code (orchestration overhead) and the share of
+        the budget left unused. Runs sharing the process at the same time share the script clock."""
+        wall = self.budget.elapsed()
+        scripts = min(busy_seconds() - self.scripts_busy_at_open, wall)
+        return {"wall_s": round(wall, 2), "scripts_s": round(scripts, 2),
+                "outside_scripts_share": round(1.0 - scripts / wall, 4) if wall > 0 else 0.0,
+                "unused_budget_share": round(max(0.0, self.budget.seconds - wall) / self.budget.seconds, 4)}
 
     def close(self) -> None:
         """Frees what the run holds (the sandbox's data snapshot) and forgets it."""
@@ -96,7 +108,7 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
                         events=EventLog(settings.events_file, budget, listeners=subscribed()))
     brief = make_brief(task, profile_task(task), n_folds=settings.n_folds, seed=settings.seed)
     run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog,
-                     exchanges=ExchangeLog(folder.root, settings.max_cost_usd))
+                     exchanges=ExchangeLog(folder.root, settings.max_cost_usd), scripts_busy_at_open=busy_seconds())
     if point is not None:
         earlier = folder.read_json(RUN_RECORD) or {}
         # The budget this process spends counts from now; the earlier processes' use stays on record.

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from machine_learning_engineering.bundled_tasks import build_task
 from machine_learning_engineering.cli import run_agent
 from machine_learning_engineering.config import Settings
@@ -37,3 +39,12 @@ def test_offline_run_goes_through_every_phase(tmp_path):
     assert final["score"] >= max(candidates)  # f1_macro: higher is better
     for attempt in attempts:
         assert (run_dir / attempt["workspace"] / "solution.py").exists()
+
+    # How the wall time went: scripts ran for at least the longest attempt, and the planned steps ended
+    # before the 400 s budget, so part of it is reported unused.
+    use = json.loads((run_dir / "run.json").read_text())["time_use"]
+    assert max(a["duration_s"] for a in attempts) <= use["scripts_s"] <= use["wall_s"]
+    assert use["outside_scripts_share"] == pytest.approx(1 - use["scripts_s"] / use["wall_s"], abs=1e-3)
+    assert use["unused_budget_share"] == pytest.approx((400 - use["wall_s"]) / 400, abs=1e-3) and \
+        use["unused_budget_share"] > 0
+    assert "time use: scripts ran during" in log

@@ -176,7 +176,17 @@ def _run_one(system: System, bench_task: BenchTask, view: TabularView | str, bud
     elif result.returncode != 0:
         problems.append(f"exit status {result.returncode}: {_last_line(result.log)}")
     return {**record, "score": graded.score, "valid": graded.valid, "wall_s": round(result.wall_s, 2),
-            "timed_out": result.timed_out, "error": "; ".join(problems), "grader": graded.grader}
+            "timed_out": result.timed_out, "error": "; ".join(problems), "grader": graded.grader,
+            **(_agent_time_use(launch.submission.parent) if system.is_agent else {})}
+
+
+def _agent_time_use(run_dir: Path) -> dict:
+    """The agent's own account of its wall time (run.json's time_use), when its run got that far."""
+    try:
+        use = json.loads((run_dir / "run.json").read_text(encoding="utf-8")).get("time_use") or {}
+    except (OSError, ValueError):
+        return {}
+    return {key: use[key] for key in ("outside_scripts_share", "unused_budget_share") if key in use}
 
 
 def _last_line(log_file: Path) -> str:

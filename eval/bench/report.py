@@ -23,10 +23,12 @@ from typing import Iterable, Mapping, Optional, Sequence
 import numpy as np
 import pandas as pd
 
+# The last two are the agent's own (run.json's time_use); peers leave them empty.
 RESULT_COLUMNS = ("task", "system", "budget", "metric", "higher_is_better", "score", "valid", "wall_s",
-                  "timed_out", "error", "grader", "trivial_score")
+                  "timed_out", "error", "grader", "trivial_score", "outside_scripts_share", "unused_budget_share")
 CSV_COLUMNS = ("task", "system", "budget", "score", "rank", "normalised", "wall_s", "valid", "timed_out",
-               "error", "metric", "higher_is_better", "trivial_score", "grader")
+               "error", "metric", "higher_is_better", "trivial_score", "grader", "outside_scripts_share",
+               "unused_budget_share")
 DEFAULT_TIE_TOLERANCE = 0.001
 
 
@@ -148,6 +150,17 @@ def _short(text: object, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _time_use_lines(table: pd.DataFrame, agent: str) -> list[str]:
+    """The agent's mean share of wall time outside generated code and of budget left unused, per run."""
+    rows = table[table["system"] == agent]
+    if rows["outside_scripts_share"].isna().all():
+        return []
+    outside, unused = rows["outside_scripts_share"].dropna(), rows["unused_budget_share"].dropna()
+    return [f"`{agent}` time use over {len(outside)} run(s): on average {outside.mean():.1%} of its wall time "
+            f"outside generated code (at most {outside.max():.1%}); {unused.mean():.1%} of the budget left "
+            f"unused (at most {unused.max():.1%}).", ""]
+
+
 def results_markdown(table: pd.DataFrame, *, budget: float, agent: str, systems: Mapping[str, str],
                      cores: int, grace_s: float, tolerance: float, notes: Mapping[str, str]) -> str:
     """The report for one budget: setup, summary, wins/ties/losses, and one table per task."""
@@ -170,6 +183,7 @@ def results_markdown(table: pd.DataFrame, *, budget: float, agent: str, systems:
                                  "mean_rank": "mean rank", "valid": "valid runs", "runs": "runs",
                                  "wall_s": "total wall (s)"}, digits=3),
         "",
+        *_time_use_lines(table, agent),
         f"`{agent}` against each peer, per task (ties: within {tolerance:.1%} of the trivial-to-best gap):",
         "",
         markdown_table(record, {"peer": "peer", "wins": "wins", "ties": "ties", "losses": "losses"}),
@@ -339,7 +353,7 @@ def results_frame(records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
     frame["valid"] = frame["valid"].astype(bool)
     frame["timed_out"] = frame["timed_out"].astype(bool)
     frame["higher_is_better"] = frame["higher_is_better"].astype(bool)
-    for column in ("budget", "score", "wall_s", "trivial_score"):
+    for column in ("budget", "score", "wall_s", "trivial_score", "outside_scripts_share", "unused_budget_share"):
         frame[column] = frame[column].astype(float)
     frame["error"] = frame["error"].fillna("").astype(str)
     return frame

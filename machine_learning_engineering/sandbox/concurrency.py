@@ -6,7 +6,8 @@ set of scripts. It works across event loops and threads.
 
 The last value set wins: `set_max_parallel(n)` sets it, and so does every Sandbox constructor (with
 its `max_parallel`). Raising it lets waiting scripts start at once; lowering it lets running
-scripts finish.
+scripts finish. The slots also keep a clock of the time at least one script held one
+(`busy_seconds`), so a run can tell how much of its wall time was spent outside generated code.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import threading
-from typing import Any
+import time
+from typing import Any, Optional
 
 
 class _Slots:
@@ -23,6 +25,8 @@ class _Slots:
         self._capacity = capacity
         self._running = 0
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._busy_s = 0.0
+        self._busy_since: Optional[float] = None
 
     @property
     def capacity(self) -> int:
@@ -31,6 +35,21 @@ class _Slots:
     @property
     def running(self) -> int:
         return self._running
+
+    def busy_seconds(self) -> float:
+        """Seconds, since the process started, during which at least one slot was held."""
+        with self._lock:
+            ongoing = time.monotonic() - self._busy_since if self._busy_since is not None else 0.0
+            return self._busy_s + ongoing
+
+    def _count_locked(self, change: int) -> None:
+        """Changes the number of held slots and keeps the busy clock (call with the lock held)."""
+        self._running += change
+        if self._running > 0 and self._busy_since is None:
+            self._busy_since = time.monotonic()
+        elif self._running == 0 and self._busy_since is not None:
+            self._busy_s += time.monotonic() - self._busy_since
+            self._busy_since = None
 
     def set_capacity(self, capacity: int) -> None:
         with self._lock:
@@ -41,7 +60,7 @@ class _Slots:
         loop = asyncio.get_running_loop()
         with self._lock:
             if self._running < self._capacity and not self._waiters:
-                self._running += 1
+                self._count_locked(1)
                 return
             future: asyncio.Future[None] = loop.create_future()
             self._waiters.append(future)
@@ -59,7 +78,7 @@ class _Slots:
 
     def release(self) -> None:
         with self._lock:
-            self._running -= 1
+            self._count_locked(-1)
             self._wake_locked()
 
     def _wake_locked(self) -> None:
@@ -69,7 +88,7 @@ class _Slots:
                 future.get_loop().call_soon_threadsafe(self._grant, future)
             except RuntimeError:  # the waiter's event loop is closed: nobody is waiting any more
                 continue
-            self._running += 1
+            self._count_locked(1)
 
     def _grant(self, future: asyncio.Future[None]) -> None:
         if future.done():  # its waiter was cancelled before the grant arrived
@@ -101,3 +120,8 @@ def set_max_parallel(n: int) -> None:
 def max_parallel() -> int:
     """How many scripts may run at once in this process."""
     return SLOTS.capacity
+
+
+def busy_seconds() -> float:
+    """Seconds during which at least one script of this process was running (or held its slot)."""
+    return SLOTS.busy_seconds()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -111,3 +112,17 @@ def test_write_reports_writes_tables_plots_and_sweep(tmp_path):
     text = (tmp_path / "results.md").read_text(encoding="utf-8")
     assert "### auc-task" in text and "peers saw pixels" in text and "| flaml | 1 | 0 | 1 |" in text
     assert (tmp_path / "normalised.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_report_gives_the_agents_time_use_when_its_runs_recorded_it(tmp_path):
+    systems = {"mle-star": "agent", "flaml": "FLAML", "lightgbm": "LightGBM"}
+    plain = report.results_markdown(report.score_table(RESULTS), budget=60, agent="mle-star", systems=systems,
+                                    cores=1, grace_s=60, tolerance=0.001, notes={})
+    assert "time use" not in plain  # runs from before time_use was recorded: no line, no error
+    agent = RESULTS["system"] == "mle-star"
+    frame = RESULTS.assign(outside_scripts_share=np.where(agent, [0.02, 0.0, 0.0, 0.04, 0.0, 0.0], np.nan),
+                           unused_budget_share=np.where(agent, [0.5, 0.0, 0.0, 0.1, 0.0, 0.0], np.nan))
+    text = report.results_markdown(report.score_table(frame), budget=60, agent="mle-star", systems=systems,
+                                   cores=1, grace_s=60, tolerance=0.001, notes={})
+    assert ("`mle-star` time use over 2 run(s): on average 3.0% of its wall time outside generated code "
+            "(at most 4.0%); 30.0% of the budget left unused (at most 50.0%).") in text

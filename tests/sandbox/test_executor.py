@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from machine_learning_engineering.sandbox import Sandbox
+from machine_learning_engineering.sandbox import Sandbox, busy_seconds
 
 from .support import code, live_processes_with, make_sandbox
 
@@ -59,6 +59,21 @@ async def test_parallel_runs_run_at_once(data_dir: Path, tmp_path: Path, isolati
     results = await asyncio.gather(*(sandbox.run(script, tmp_path / f"ws{i}", timeout_s=30) for i in range(2)))
     assert all(r.ok for r in results), [r.failure for r in results]
     assert time.monotonic() - started < 3.5
+
+
+@pytest.mark.asyncio
+async def test_the_script_clock_counts_overlapping_runs_once_and_idle_time_not_at_all(data_dir: Path,
+                                                                                      tmp_path: Path):
+    sandbox = make_sandbox(data_dir, "none", max_parallel=2)
+    script = "import time\ntime.sleep(1.5)\nprint('Final Validation Performance: 1')\n"
+    before = busy_seconds()
+    results = await asyncio.gather(*(sandbox.run(script, tmp_path / f"ws{i}", timeout_s=30) for i in range(2)))
+    assert all(r.ok for r in results)
+    busy = busy_seconds() - before
+    # Two 1.5 s scripts side by side: at least one was running for about 1.5 s, not 3 s.
+    assert max(r.duration_s for r in results) <= busy < sum(r.duration_s for r in results)
+    await asyncio.sleep(0.5)
+    assert busy_seconds() - before == pytest.approx(busy, abs=1e-6)  # no script, no time
 
 
 @pytest.mark.asyncio

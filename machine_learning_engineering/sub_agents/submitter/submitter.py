@@ -103,10 +103,14 @@ def _record_end(run: RunContext, final: FinalResult) -> dict[str, Any]:
     final.ended = final.ended or _why_it_ended(run)
     usage = run.exchanges.summary()
     status = "finished" if not final.problems else "no valid submission"
+    time_use = run.time_use()
     run.folder.write_json("run.json", {**(run.folder.read_json("run.json") or {}), "status": status,
                                        "stopped_by": run.budget.halted or final.ended, "final": final.model_dump(),
-                                       "usage": usage})
+                                       "usage": usage, "time_use": time_use})
     run.folder.log(final.ended)
+    run.folder.log(f"time use: scripts ran during {time_use['scripts_s']:.1f} s of {time_use['wall_s']:.1f} s "
+                   f"({time_use['outside_scripts_share']:.1%} outside generated code); "
+                   f"{time_use['unused_budget_share']:.0%} of the budget unused")
     run.events.run_ended(final, status)
     return usage
 
