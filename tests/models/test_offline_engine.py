@@ -131,6 +131,9 @@ def test_the_block_chooser_says_when_no_block_matters(engine, brief):
     assert "most influential" not in answer.summary
     assert answer.block == "model"  # by experience, the block most often worth refining
 
+    failed = _choose(engine, brief, code, "Ablation baseline -> 0.95\nAblation result: model -> nan\n")
+    assert failed.summary.startswith("The ablation gave no usable scores") and failed.block == "model"
+
 
 def test_usage_checker_reports_an_unread_data_file(engine, brief):
     code = "import pandas as pd\ntrain = pd.read_csv('input/train.csv')\ntest = pd.read_csv('input/test.csv')\n" \

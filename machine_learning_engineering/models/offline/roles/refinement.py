@@ -57,7 +57,7 @@ def choose_block(request: BlockChoiceRequest, catalog: Catalog, _: Mapping[str, 
         block = max(open_blocks, key=experience)
         why = (f"No block's ablation moved the score beyond {NOISE_FACTOR:g} times its fold noise, so the "
                f"study does not say which block matters; refining `{block}`, the block most often worth it."
-               if baseline is not None else
+               if any(measured(b) is not None for b in blocks) else
                f"The ablation gave no usable scores; refining `{block}`, the block most often worth it.")
     recipe = applicable_recipes(code, block, brief, catalog)[0]
     impacts = ", ".join(f"{b}: {measured(b):.4g}{_noise_text(noise.get(b))}" for b in blocks
