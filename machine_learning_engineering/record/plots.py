@@ -92,13 +92,14 @@ def bar_chart(path: Path, labels: Sequence[str], values: Sequence[float], *, tit
         base = 0.0
     else:
         base = low - _pad(low, high)
-    span = high - min(base, low) or 1.0
+    left = min(base, low)  # the axis starts at the bars' base, or further left for negative bars and whiskers
+    span = high - left or 1.0
     axes.barh(rows, [v - base for v in values], left=base, color=colours, height=0.6,
               xerr=spread if any(spread) else None, ecolor="#444444", capsize=3)
     for row, value, error in zip(rows, values, spread):
         axes.annotate(f"{value:+.4g}" if signed else f"{value:.6g}", (max(value + error, base), row),
                       xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
-    axes.set_xlim(min(base, low) - (0.05 * span if zero_line and low < 0 else 0.0), high + 0.18 * span)
+    axes.set_xlim(left - (0.05 * span if zero_line and low < 0 else 0.0), high + 0.18 * span)
     if zero_line:
         axes.axvline(0.0, color="#222222", linewidth=0.8)
     axes.set_yticks(rows, labels, fontsize=8)
