@@ -23,7 +23,7 @@ from .envs import ENVS_DIR, PEER_ENVS, EnvError, ensure_env
 from .execute import limited_environment, run_limited
 from .grading import Grade, grade_submission, trivial_submission
 from .systems import AGENT, SYSTEMS, System, prepare_launch, runner_options
-from .tasks import BenchTask, TabularView, discover_tasks, ensure_bundled_tasks, tabular_view
+from .tasks import BenchTask, TabularView, discover_tasks, ensure_bundled_tasks, held_out_tasks, tabular_view
 
 log = logging.getLogger("bench")
 
@@ -97,7 +97,8 @@ def run_bench(config: BenchConfig) -> list[Path]:
     frame = report.results_frame(records)
     return report.write_reports(frame, out, budget=config.main_budget, agent=AGENT,
                                 systems={s.name: _label(s, config) for s in systems}, cores=config.cores,
-                                grace_s=config.grace_s, tolerance=config.tie_tolerance, notes=notes)
+                                grace_s=config.grace_s, tolerance=config.tie_tolerance, notes=notes,
+                                held_out=held_out_tasks())
 
 
 def _label(system: System, config: BenchConfig) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import Collection, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -161,12 +161,39 @@ def _time_use_lines(table: pd.DataFrame, agent: str) -> list[str]:
             f"unused (at most {unused.max():.1%}).", ""]
 
 
+def _summary_lines(table: pd.DataFrame, agent: str, tolerance: float) -> list[str]:
+    """The summary table and the agent's wins, ties and losses against each peer."""
+    return [
+        markdown_table(summarise(table), {"system": "system", "mean_normalised": "mean normalised score",
+                                          "mean_rank": "mean rank", "valid": "valid runs", "runs": "runs",
+                                          "wall_s": "total wall (s)"}, digits=3),
+        "",
+        *_time_use_lines(table, agent),
+        f"`{agent}` against each peer, per task (ties: within {tolerance:.1%} of the trivial-to-best gap):",
+        "",
+        markdown_table(wins_ties_losses(table, agent, tolerance),
+                       {"peer": "peer", "wins": "wins", "ties": "ties", "losses": "losses"}),
+        "",
+    ]
+
+
+def _held_out_lines(table: pd.DataFrame, agent: str, tolerance: float, held_out: Collection[str]) -> list[str]:
+    """The summary again over the held-out tasks alone, when the bench ran any."""
+    names = sorted(set(table["task"]) & set(held_out))
+    if not names:
+        return []
+    return ["### Held-out tasks", "",
+            f"No default of `{agent}` was chosen on these tasks ({', '.join(f'`{n}`' for n in names)}); "
+            "normalised scores are those of the whole bench.", "",
+            *_summary_lines(table[table["task"].isin(names)], agent, tolerance)]
+
+
 def results_markdown(table: pd.DataFrame, *, budget: float, agent: str, systems: Mapping[str, str],
-                     cores: int, grace_s: float, tolerance: float, notes: Mapping[str, str]) -> str:
-    """The report for one budget: setup, summary, wins/ties/losses, and one table per task."""
+                     cores: int, grace_s: float, tolerance: float, notes: Mapping[str, str],
+                     held_out: Collection[str] = ()) -> str:
+    """The report for one budget: setup, summary (again over the held-out tasks alone, when there are
+    any), wins/ties/losses, and one table per task."""
     table = table[table["budget"] == budget]
-    record = wins_ties_losses(table, agent, tolerance)
-    summary = summarise(table)
     lines = [
         f"# Benchmark: {agent} against AutoML peers",
         "",
@@ -179,15 +206,8 @@ def results_markdown(table: pd.DataFrame, *, budget: float, agent: str, systems:
         "",
         "## Summary",
         "",
-        markdown_table(summary, {"system": "system", "mean_normalised": "mean normalised score",
-                                 "mean_rank": "mean rank", "valid": "valid runs", "runs": "runs",
-                                 "wall_s": "total wall (s)"}, digits=3),
-        "",
-        *_time_use_lines(table, agent),
-        f"`{agent}` against each peer, per task (ties: within {tolerance:.1%} of the trivial-to-best gap):",
-        "",
-        markdown_table(record, {"peer": "peer", "wins": "wins", "ties": "ties", "losses": "losses"}),
-        "",
+        *_summary_lines(table, agent, tolerance),
+        *_held_out_lines(table, agent, tolerance, held_out),
         "Normalised score = (score − trivial) / (best − trivial) on each task, oriented so that higher is "
         "better: 0 is the trivial predictor (class priors, majority class or best constant from the training "
         "targets, graded by the same grader), 1 the best system on the task. It is clipped to [0, 1]; an "
@@ -327,14 +347,16 @@ def plot_sweep(sweep: pd.DataFrame, path: Path, systems: Sequence[str]) -> None:
 
 def write_reports(frame: pd.DataFrame, out_dir: Path, *, budget: float, agent: str, systems: Mapping[str, str],
                   cores: int, grace_s: float, tolerance: float = DEFAULT_TIE_TOLERANCE,
-                  notes: Optional[Mapping[str, str]] = None) -> list[Path]:
-    """Writes results.csv, results.md and normalised.png (and the sweep files when several budgets ran)."""
+                  notes: Optional[Mapping[str, str]] = None, held_out: Collection[str] = ()) -> list[Path]:
+    """Writes results.csv, results.md and normalised.png (and the sweep files when several budgets ran).
+    `held_out`: tasks no default was chosen on, summarised apart as well."""
     out_dir.mkdir(parents=True, exist_ok=True)
     table = score_table(frame)
     written = [out_dir / "results.csv", out_dir / "results.md", out_dir / "normalised.png"]
     table.to_csv(written[0], index=False)
     written[1].write_text(results_markdown(table, budget=budget, agent=agent, systems=systems, cores=cores,
-                                           grace_s=grace_s, tolerance=tolerance, notes=notes or {}),
+                                           grace_s=grace_s, tolerance=tolerance, notes=notes or {},
+                                           held_out=held_out),
                           encoding="utf-8")
     plot_normalised(table, written[2], budget=budget, systems=list(systems))
     if frame["budget"].nunique() > 1:

@@ -77,6 +77,13 @@ def ensure_bundled_tasks(tasks_dir: Path) -> None:
     build_all(tasks_dir)
 
 
+def held_out_tasks() -> list[str]:
+    """Names of the bundled tasks no default was chosen on (a task folder of the same name counts too)."""
+    from machine_learning_engineering.bundled_tasks.sources import SPECS
+
+    return [spec.name for spec in SPECS if spec.held_out]
+
+
 def discover_tasks(tasks_dir: Path, only: Optional[list[str]] = None) -> list[BenchTask]:
     """Every task folder directly under `tasks_dir` (sorted by name), or the named ones in the order given.
 

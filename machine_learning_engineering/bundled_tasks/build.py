@@ -207,7 +207,7 @@ def _task_yaml(spec: TaskSpec, submission_columns: list[str]) -> str:
 
 def _description(spec: TaskSpec, train: pd.DataFrame, test: pd.DataFrame, sample: pd.DataFrame,
                  submission_columns: list[str]) -> str:
-    columns = "\n".join(f"- `{c}`: {spec.columns[c]}" for c in train.columns if c != ID_COLUMN)
+    columns = "\n".join(_column_lines(spec, [c for c in train.columns if c != ID_COLUMN]))
     images = (f"- `images/`: one PNG file per example, named `<id>.png`; the `{spec.image_column}` column "
               f"holds the path relative to this folder.\n" if spec.image_column else "")
     example = sample.head(3).to_csv(index=False, lineterminator="\n")
@@ -243,6 +243,20 @@ Submissions are evaluated on {_METRIC_PHRASES[spec.metric]}.
 ```
 {example}```
 """
+
+
+def _column_lines(spec: TaskSpec, columns: list[str]) -> list[str]:
+    """One line per column, except that a run of columns sharing one description (784 pixels) is one line."""
+    lines, start = [], 0
+    while start < len(columns):
+        end = start
+        while end + 1 < len(columns) and spec.columns[columns[end + 1]] == spec.columns[columns[start]]:
+            end += 1
+        names = (f"`{columns[start]}`" if end == start
+                 else f"`{columns[start]}` ... `{columns[end]}` ({end - start + 1} columns)")
+        lines.append(f"- {names}: {spec.columns[columns[start]]}")
+        start = end + 1
+    return lines
 
 
 def _submission_text(spec: TaskSpec, submission_columns: list[str]) -> str:

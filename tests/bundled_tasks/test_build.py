@@ -168,3 +168,28 @@ def test_command_line_builds_the_named_tasks(tmp_path, capsys):
     assert main([str(tmp_path), "--only", "breast-cancer", "wine-cultivar"]) == 0
     printed = capsys.readouterr().out.split()
     assert printed == [str(tmp_path / "breast-cancer"), str(tmp_path / "wine-cultivar")]
+
+
+def test_held_out_tasks_are_the_kinds_of_table_they_stand_for(built):
+    from machine_learning_engineering.bundled_tasks.sources import SPECS_BY_NAME
+
+    assert {n for n, s in SPECS_BY_NAME.items() if s.held_out} == {"flights-late", "course-ratings",
+                                                                      "doctor-visits", "mnist-pixels"}
+    public = {name: built / name / "public" for name in ("flights-late", "course-ratings", "doctor-visits",
+                                                          "mnist-pixels")}
+    flights = pd.read_csv(public["flights-late"] / "train.csv")
+    assert len(flights) >= 100_000 and flights["late"].mean() == pytest.approx(0.24, abs=0.02)
+    assert pd.to_datetime(flights["scheduled_departure"]).dt.year.eq(2013).all()
+    assert flights["tailnum"].nunique() > 3000 and flights["temp"].notna().mean() > 0.95
+
+    ratings = pd.read_csv(public["course-ratings"] / "train.csv")
+    assert ratings["student"].str.startswith("S").all() and ratings["student"].nunique() > 2500
+    assert ratings["lecturer"].nunique() > 1000 and set(ratings["rating"]) == {1, 2, 3, 4, 5}
+
+    visits = pd.read_csv(public["doctor-visits"] / "train.csv")["visits"]
+    assert _hints(built / "doctor-visits")["metric"] == "mae" and visits.skew() > 3 and visits.eq(0).mean() > 0.25
+
+    wide = pd.read_csv(public["mnist-pixels"] / "train.csv")
+    assert wide.shape[1] == 786 and wide["label"].value_counts().min() >= 380
+    description = (public["mnist-pixels"] / "description.md").read_text()
+    assert "- `pixel0` ... `pixel783` (784 columns): intensity" in description and "`pixel5`" not in description

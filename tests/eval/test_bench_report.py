@@ -126,3 +126,18 @@ def test_the_report_gives_the_agents_time_use_when_its_runs_recorded_it(tmp_path
                                    cores=1, grace_s=60, tolerance=0.001, notes={})
     assert ("`mle-star` time use over 2 run(s): on average 3.0% of its wall time outside generated code "
             "(at most 4.0%); 30.0% of the budget left unused (at most 50.0%).") in text
+
+
+def test_held_out_tasks_are_summarised_again_on_their_own():
+    systems = {"mle-star": "agent", "flaml": "FLAML", "lightgbm": "LightGBM"}
+    table = report.score_table(RESULTS)
+    plain = report.results_markdown(table, budget=60, agent="mle-star", systems=systems, cores=1, grace_s=60,
+                                    tolerance=0.001, notes={}, held_out=["flights-late"])
+    assert "Held-out tasks" not in plain  # none of the bench's tasks is held out
+    text = report.results_markdown(table, budget=60, agent="mle-star", systems=systems, cores=1, grace_s=60,
+                                   tolerance=0.001, notes={}, held_out=["rmse-task", "flights-late"])
+    overall, held_out = text.split("### Held-out tasks")
+    assert "| flaml | 1 | 0 | 1 |" in overall  # both tasks: one win, one loss
+    assert "(`rmse-task`)" in held_out and "| flaml | 0 | 0 | 1 |" in held_out.split("## Per task")[0]
+    # Over rmse-task alone flaml is best (normalised 1) and mle-star 0.75: (10 - 4) / (10 - 2).
+    assert "| flaml | 1 |" in held_out and "| mle-star | 0.75 |" in held_out
