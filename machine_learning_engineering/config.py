@@ -82,6 +82,9 @@ class Settings:
             the small bundled tasks the extra selection on validation scores did not carry over to the
             test sets (eval/bench/reports/2026-12-01-300s-1core/README.md).
         inner_steps: plans tried for the chosen block per outer step.
+        keep_noise_factor: a refined plan, a merge or an ensemble replaces the script it would improve
+            only when its mean per-fold gain, on the same folds, exceeds this many standard errors of
+            the per-fold gains (`tools.keep_rule`); 0 keeps any better score.
         ensemble_rounds: ensemble plans tried.
         max_debug_rounds: debugger fixes tried on one failing script before rolling back.
         script_timeout_s: longest a single script may run (also capped by the remaining budget).
@@ -118,6 +121,7 @@ class Settings:
     outer_steps: int = 2
     extra_outer_steps: int = 0
     inner_steps: int = 3
+    keep_noise_factor: float = 1.0
     ensemble_rounds: int = 3
     max_debug_rounds: int = 2
     script_timeout_s: float = 600.0
@@ -163,7 +167,7 @@ class Settings:
             if getattr(self, name) < 1:
                 raise SettingsError(name, getattr(self, name), "must be at least 1")
         for name in ("outer_steps", "extra_outer_steps", "inner_steps", "ensemble_rounds", "max_debug_rounds",
-                     "max_answer_retries", "max_cost_usd"):
+                     "max_answer_retries", "max_cost_usd", "keep_noise_factor"):
             if getattr(self, name) < 0:
                 raise SettingsError(name, getattr(self, name), "must be zero or more")
         if self.isolation not in ISOLATIONS:

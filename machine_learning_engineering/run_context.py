@@ -23,6 +23,7 @@ from .task import Task, load_task, profile_task
 from .task.metrics import format_score
 from .task.brief import make_brief
 from .tools.code_execution import Budget, CodeRunner
+from .tools.keep_rule import KeepRule
 
 logger = logging.getLogger("mle_star")
 
@@ -105,7 +106,8 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
     budget = Budget(settings.time_budget_s)
     runner = CodeRunner(task, folder, sandbox, budget, settings.script_timeout_s, settings.candidate_time_share,
                         settings.ensemble_time_share * settings.time_budget_s if combines else 0.0, cache=cache,
-                        events=EventLog(settings.events_file, budget, listeners=subscribed()))
+                        events=EventLog(settings.events_file, budget, listeners=subscribed()),
+                        keep_rule=KeepRule(task, folder, settings.n_folds, settings.seed, settings.keep_noise_factor))
     brief = make_brief(task, profile_task(task), n_folds=settings.n_folds, seed=settings.seed)
     run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog,
                      exchanges=ExchangeLog(folder.root, settings.max_cost_usd), scripts_busy_at_open=busy_seconds())

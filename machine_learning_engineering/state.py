@@ -67,6 +67,8 @@ class PlanTrial(BaseModel):
     score: Optional[float] = None
     failure: Optional[str] = None
     kept: bool = False
+    verdict: str = ""
+    """How the score compared with the block's best so far on the same folds (`tools.keep_rule`)."""
 
 
 class RefinementStep(BaseModel):

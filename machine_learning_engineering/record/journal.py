@@ -84,6 +84,10 @@ class Journal:
             latest[attempt.id] = attempt
         return list(latest.values())
 
+    def find(self, attempt_id: int) -> Optional[Attempt]:
+        """The attempt with this id as last amended, or None."""
+        return next((a for a in reversed(self.read()) if a.id == attempt_id), None)
+
     def _iter(self) -> Iterator[Attempt]:
         if not self.path.exists():
             return

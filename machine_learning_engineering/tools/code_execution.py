@@ -14,6 +14,7 @@ from ..record.resume import ExecutionCache, execution_key
 from ..record.run_folder import RunFolder
 from ..sandbox import ExecutionResult, Sandbox
 from ..task import Task, check_submission
+from .keep_rule import KeepRule
 from .score_check import CHECKED_PHASES, check_attempt
 
 # Seconds kept back at the end of the budget for choosing and checking the final submission.
@@ -74,11 +75,14 @@ class CodeRunner:
     """Executes scripts in the sandbox and keeps the best valid submission of the run.
 
     `cache` holds the executions an earlier process on this run completed (a resumed run): those
-    are handed back instead of run again. `events` receives every journaled attempt and new best."""
+    are handed back instead of run again. `events` receives every journaled attempt and new best.
+    `keep_rule` decides when a script replaces the one it would improve (default: any better score);
+    an ensemble becomes the submission over a solution's script only by its rule too."""
 
     def __init__(self, task: Task, folder: RunFolder, sandbox: Sandbox, budget: Budget,
                  script_timeout_s: float, candidate_share: float = 1.0, ensemble_reserve_s: float = 0.0,
-                 cache: Optional[ExecutionCache] = None, events: Optional[EventLog] = None) -> None:
+                 cache: Optional[ExecutionCache] = None, events: Optional[EventLog] = None,
+                 keep_rule: Optional[KeepRule] = None) -> None:
         self.task = task
         self.folder = folder
         self.sandbox = sandbox
@@ -88,6 +92,7 @@ class CodeRunner:
         self.candidate_share = candidate_share
         self.cache = cache
         self.events = events if events is not None else EventLog(None, budget)
+        self.keep_rule = keep_rule or KeepRule(task, folder, n_folds=2, seed=0, factor=0.0)
         self.best: Optional[Attempt] = None
         self._best_lock = asyncio.Lock()
 
@@ -152,7 +157,7 @@ class CodeRunner:
         valid = [a for a in self.folder.journal.read() if a.ok and a.submission_ok
                  and (self.folder.workspace_of(a) / "submission" / "submission.csv").exists()]
         for attempt in valid:
-            if self.best is None or self.is_better(attempt.score, self.best.score):
+            if self._beats_best(attempt):
                 self.best = attempt
         if self.best is not None:
             code = (self.folder.workspace_of(self.best) / "solution.py").read_text(encoding="utf-8")
@@ -193,12 +198,24 @@ class CodeRunner:
 
     async def _promote_if_best(self, attempt: Attempt, code: str) -> None:
         async with self._best_lock:
-            if self.best is None or self.is_better(attempt.score, self.best.score):
+            if self._beats_best(attempt):
                 self.folder.promote(attempt, code)
                 self.best = attempt
                 self.events.best(attempt)
                 self.folder.log(f"new best submission: attempt {attempt.id} ({attempt.solution_id} "
                                 f"{attempt.phase}: {attempt.label}) score {attempt.score:.6g}")
+
+    def _beats_best(self, attempt: Attempt) -> bool:
+        """An ensemble must beat a solution's script by more than the fold noise; any other new best by
+        its score (each solution's own scripts already passed the rule to become its code)."""
+        if self.best is None or attempt.phase != "ensemble" or self.best.phase == "ensemble":
+            return self.best is None or self.is_better(attempt.score, self.best.score)
+        verdict = self.keep_rule.judge(attempt, self.best)
+        if verdict.within_noise:
+            self.folder.log(f"ensemble attempt {attempt.id} scores {attempt.score:.6g}, better than the best "
+                            f"solution's {self.best.score:.6g} but {verdict.note(self.keep_rule.factor)}: "
+                            f"attempt {self.best.id} stays the submission")
+        return verdict.better
 
 
 def _copy_result(result: ExecutionResult, attempt: Attempt) -> None:

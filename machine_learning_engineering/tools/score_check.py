@@ -108,6 +108,19 @@ def check_attempt(task: Task, workspace: Path, printed_score: float) -> ScoreChe
     return ScoreCheck(host_score=host)
 
 
+def labelled_oof(task: Task, workspace: Path) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """(the training labels, the out-of-fold predictions a checked attempt saved, row for row), or None
+    when the task's scores cannot be re-scored or the attempt's predictions do not follow the contract."""
+    if _not_checkable(task) is not None:
+        return None
+    truth = _truth(task)
+    oof, problem = _load(workspace / OOF_FILE, task, {len(truth.labelled): "training row",
+                                                       len(truth.labels): "labelled training row"})
+    if problem is not None:
+        return None
+    return truth.labels, (oof if len(oof) == len(truth.labels) else oof[truth.labelled])
+
+
 def score_oof(metric: Metric, task_kind: str, classes: Optional[Sequence[Any]], y_true: np.ndarray,
               oof: np.ndarray) -> float:
     """The metric of out-of-fold predictions in the script contract's format, as the host scores them.

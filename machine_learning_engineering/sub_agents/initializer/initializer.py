@@ -100,11 +100,15 @@ class InitializerAgent(StepAgent):
             attempt = out.value.attempt
             solution.merges.append(Candidate(model=other.model, attempt_id=attempt.id, score=attempt.score,
                                              failure=attempt.failure))
-            if attempt.ok and run.runner.is_better(attempt.score, solution.score):
-                run.folder.log(f"[{sid}] merge with {other.model} improved {solution.score:.6g} -> {attempt.score:.6g}")
+            verdict = run.runner.keep_rule.judge_id(attempt, solution.attempt_id) if attempt.ok else None
+            note = verdict.note(run.runner.keep_rule.factor) if verdict else ""
+            if verdict is not None and verdict.better:
+                run.folder.log(f"[{sid}] merge with {other.model} improved {solution.score:.6g} -> {attempt.score:.6g}"
+                               + (f" {note}" if note else ""))
                 solution.code, solution.score, solution.attempt_id = out.value.code, attempt.score, attempt.id
             else:
-                run.folder.log(f"[{sid}] merge with {other.model} did not improve; merging stops")
+                run.folder.log(f"[{sid}] merge with {other.model} did not improve"
+                               + (f" beyond the noise ({attempt.score:.6g}, {note})" if note else "") + "; merging stops")
                 break
         yield state_event(self, ctx, solution_delta(solution),
                           text=f"Solution {sid} initialised: score {solution.score:.6g}")

@@ -83,7 +83,9 @@ class PlannerRequest(TaskRequest):
     def intro(self) -> str:
         return (f"You improve one block of a solution, `{self.block}`, over several tries. Given the plans tried so "
                 "far and their scores, propose a new plan that is likely to beat the best so far: build on what "
-                "worked, avoid what did not. Change only this block. " + CATALOG_NOTE)
+                "worked, avoid what did not. A plan is kept only when it beats the best by more than the "
+                "fold-to-fold noise (a trial's `verdict` says how it compared), so aim for clear gains, not "
+                "small tweaks. Change only this block. " + CATALOG_NOTE)
 
 
 class ImplementRequest(TaskRequest):

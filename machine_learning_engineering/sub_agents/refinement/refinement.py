@@ -176,7 +176,8 @@ class BlockRefinerAgent(StepAgent):
             plan = step.initial_plan
         else:
             answer: Box[PlanAnswer] = Box()
-            history = [t.model_dump(include={"plan", "recipe", "score", "failure", "kept"}) for t in step.trials]
+            history = [t.model_dump(include={"plan", "recipe", "score", "failure", "kept", "verdict"})
+                       for t in step.trials]
             request = PlannerRequest(**task_fields(run), code=solution.code, block=step.block, baseline=step.score_before,
                                      trials=history, recipes=catalog_recipes(run, step.block))
             async for event in ask(self, ctx, self.planner, request, answer):
@@ -204,10 +205,17 @@ class BlockRefinerAgent(StepAgent):
                 yield event
             attempt = out.value.attempt
             trial.attempt_id, trial.score, trial.failure = attempt.id, attempt.score, attempt.failure
-            if attempt.ok and run.runner.is_better(attempt.score, solution.score):
+            verdict = run.runner.keep_rule.judge_id(attempt, solution.attempt_id) if attempt.ok else None
+            trial.verdict = verdict.note(run.runner.keep_rule.factor) if verdict else ""
+            if verdict is not None and verdict.better:
                 trial.kept = True
-                run.folder.log(f"[{sid}] plan kept: {solution.score:.6g} -> {attempt.score:.6g} ({trial.plan[:120]})")
+                evidence = f" {trial.verdict}" if trial.verdict else ""
+                run.folder.log(f"[{sid}] plan kept: {solution.score:.6g} -> {attempt.score:.6g}{evidence} "
+                               f"({trial.plan[:120]})")
                 solution.code, solution.score, solution.attempt_id = out.value.code, attempt.score, attempt.id
+            elif verdict is not None and verdict.within_noise:
+                run.folder.log(f"[{sid}] plan not kept: {attempt.score:.6g} beats {solution.score:.6g} only "
+                               f"{trial.verdict}")
         run.folder.log(f"[{sid}] inner plan {len(step.trials) + 1} on {step.block}: score {format_score(trial.score)} "
                        f"{'(kept)' if trial.kept else ''} - {trial.plan[:160]}")
         step.trials.append(trial)
