@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--autogluon-presets", default="medium_quality",
                         help="presets of the `autogluon` system (default: medium_quality, AutoGluon's own "
                              "default); `autogluon-best` always runs best_quality, its strongest")
+    parser.add_argument("--dev", action="store_true",
+                        help="run on dev splits of the tasks (a fifth of each public train held back as answers, "
+                             "held-out tasks left out), to compare settings without the private answers")
     parser.add_argument("--quiet", action="store_true", help="only warnings and the files written")
     return parser
 
@@ -85,7 +88,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     config = BenchConfig(tasks_dir=args.tasks_dir, out_dir=args.out, budgets=budgets, main_budget=main_budget,
                          cores=args.cores, systems=args.systems, only_tasks=args.tasks, grace_s=args.grace,
                          resume=args.resume, tie_tolerance=args.tie_tolerance,
-                         autogluon_presets=args.autogluon_presets)
+                         autogluon_presets=args.autogluon_presets, dev=args.dev)
     try:
         written = run_bench(config)
     except ValueError as exc:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import report
+from .dev_split import make_dev_tasks
 from .envs import ENVS_DIR, PEER_ENVS, EnvError, ensure_env
 from .execute import limited_environment, run_limited
 from .grading import Grade, grade_submission, trivial_submission
@@ -44,6 +45,7 @@ class BenchConfig:
     tie_tolerance: float = report.DEFAULT_TIE_TOLERANCE
     autogluon_presets: str = "medium_quality"
     envs_dir: Path = ENVS_DIR
+    dev: bool = False
 
     def __post_init__(self) -> None:
         # Runs and peers work in folders of their own, so a relative path would point elsewhere there.
@@ -55,8 +57,10 @@ def run_bench(config: BenchConfig) -> list[Path]:
     """Runs the bench and writes its reports; returns the files written."""
     ensure_bundled_tasks(config.tasks_dir)
     tasks = discover_tasks(config.tasks_dir, list(config.only_tasks) if config.only_tasks else None)
+    if config.dev:
+        tasks = discover_tasks(make_dev_tasks(tasks, config.out_dir / "dev-tasks"))
     if not tasks:
-        raise ValueError(f"no tasks found in {config.tasks_dir}")
+        raise ValueError(f"no tasks found in {config.tasks_dir}" + (" that have a dev split" if config.dev else ""))
     systems = [SYSTEMS[name] for name in config.systems]
     pythons = _pythons(systems, config.envs_dir)
     runs = len(tasks) * len(systems) * len(config.budgets)
@@ -98,7 +102,7 @@ def run_bench(config: BenchConfig) -> list[Path]:
     return report.write_reports(frame, out, budget=config.main_budget, agent=AGENT,
                                 systems={s.name: _label(s, config) for s in systems}, cores=config.cores,
                                 grace_s=config.grace_s, tolerance=config.tie_tolerance, notes=notes,
-                                held_out=held_out_tasks())
+                                held_out=held_out_tasks(), dev=config.dev)
 
 
 def _label(system: System, config: BenchConfig) -> str:

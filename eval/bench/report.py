@@ -190,16 +190,18 @@ def _held_out_lines(table: pd.DataFrame, agent: str, tolerance: float, held_out:
 
 def results_markdown(table: pd.DataFrame, *, budget: float, agent: str, systems: Mapping[str, str],
                      cores: int, grace_s: float, tolerance: float, notes: Mapping[str, str],
-                     held_out: Collection[str] = ()) -> str:
+                     held_out: Collection[str] = (), dev: bool = False) -> str:
     """The report for one budget: setup, summary (again over the held-out tasks alone, when there are
-    any), wins/ties/losses, and one table per task."""
+    any), wins/ties/losses, and one table per task. `dev`: the tasks are dev splits (`dev_split.py`)."""
     table = table[table["budget"] == budget]
     lines = [
         f"# Benchmark: {agent} against AutoML peers",
         "",
         f"Every system got the same budget of **{budget:g} s** per task, the same **{cores}** CPU core(s) "
         f"(pinned, with thread variables set to {cores}), and a hard stop at budget + {grace_s:g} s. "
-        "Every submission was graded by the same grader on the private answers.",
+        + ("Every task is a dev split: a fifth of its public training rows held back as answers, so these "
+         "scores are validation evidence (the private answers were not used)." if dev else
+         "Every submission was graded by the same grader on the private answers."),
         "",
         "Systems:",
         *[f"- `{name}`: {label}" for name, label in systems.items()],
@@ -347,16 +349,17 @@ def plot_sweep(sweep: pd.DataFrame, path: Path, systems: Sequence[str]) -> None:
 
 def write_reports(frame: pd.DataFrame, out_dir: Path, *, budget: float, agent: str, systems: Mapping[str, str],
                   cores: int, grace_s: float, tolerance: float = DEFAULT_TIE_TOLERANCE,
-                  notes: Optional[Mapping[str, str]] = None, held_out: Collection[str] = ()) -> list[Path]:
+                  notes: Optional[Mapping[str, str]] = None, held_out: Collection[str] = (),
+                  dev: bool = False) -> list[Path]:
     """Writes results.csv, results.md and normalised.png (and the sweep files when several budgets ran).
-    `held_out`: tasks no default was chosen on, summarised apart as well."""
+    `held_out`: tasks no default was chosen on, summarised apart as well; `dev`: the tasks are dev splits."""
     out_dir.mkdir(parents=True, exist_ok=True)
     table = score_table(frame)
     written = [out_dir / "results.csv", out_dir / "results.md", out_dir / "normalised.png"]
     table.to_csv(written[0], index=False)
     written[1].write_text(results_markdown(table, budget=budget, agent=agent, systems=systems, cores=cores,
                                            grace_s=grace_s, tolerance=tolerance, notes=notes or {},
-                                           held_out=held_out),
+                                           held_out=held_out, dev=dev),
                           encoding="utf-8")
     plot_normalised(table, written[2], budget=budget, systems=list(systems))
     if frame["budget"].nunique() > 1:
