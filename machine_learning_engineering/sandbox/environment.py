@@ -16,6 +16,9 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 PASSED_THROUGH = ("PATH", "LANG", "LANGUAGE", "TZ", "VIRTUAL_ENV", "CUDA_VISIBLE_DEVICES",
                   "LD_LIBRARY_PATH", "HF_HOME", "TORCH_HOME")
 
+# Seconds a script may run, as the host enforces it; scripts may use it to fit within their time.
+TIME_LIMIT_VARIABLE = "MLE_STAR_TIME_LIMIT_S"
+
 HOME_DIR = ".home"
 TMP_DIR = ".tmp"
 

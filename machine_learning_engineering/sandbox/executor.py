@@ -22,7 +22,7 @@ from typing import Mapping, Optional, Sequence
 from . import concurrency
 from .capture import OutputCapture
 from .confinement import HIDDEN_READABLE_WARNING, confined_command, resolve_isolation
-from .environment import HOME_DIR, TMP_DIR, scrubbed_environment
+from .environment import HOME_DIR, TIME_LIMIT_VARIABLE, TMP_DIR, scrubbed_environment
 from .input_guard import InputGuard, Verdict, Visit
 from .process import ProcessGroup
 from .result import ExecutionResult, score_failure
@@ -246,7 +246,8 @@ class Sandbox:
 
     async def _execute(self, workspace: Path, script: str, timeout_s: float) -> _Outcome:
         data_limit = int(self.memory_limit_mb * DATA_LIMIT_FACTOR) << 20
-        env = scrubbed_environment(self.cores_per_run, workspace, self.extra_env)
+        limit = {} if math.isinf(timeout_s) else {TIME_LIMIT_VARIABLE: f"{timeout_s:.1f}"}
+        env = scrubbed_environment(self.cores_per_run, workspace, {**(self.extra_env or {}), **limit})
         command = confined_command(self.isolation, [sys.executable, script], data_limit=data_limit,
                                    workspace=workspace, input_dir=self._guard.exposed_dir,
                                    data_dir=self.data_dir, hidden=self.hidden_paths, env=env)

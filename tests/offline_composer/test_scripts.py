@@ -45,6 +45,31 @@ def test_binary_probability_submission(cancer, catalog):
     assert "fold 3/3" in run.stdout
 
 
+@pytest.mark.parametrize("card", ["lightgbm", "xgboost", "catboost"])
+def test_boosting_stops_adding_rounds_once_its_share_of_the_time_limit_is_spent(cancer, catalog, card):
+    root, brief = cancer
+    code = candidate_script(brief, catalog.card(card))
+    untimed = run_script(root, f"{card}_untimed", code)
+    # No time at all: every fold's fit stops after its first round, and the script still honours the contract.
+    hurried = run_script(root, f"{card}_hurried", code, env={"MLE_STAR_TIME_LIMIT_S": "0"})
+    check_outputs(hurried, brief)
+    assert "fold 3/3" in hurried.stdout
+    assert 0.5 < hurried.score < untimed.score
+
+
+@pytest.mark.parametrize("card, size", [("hist_gradient_boosting", "100 of 3000 max_iter"),
+                                        ("random_forest", "50 of 300 n_estimators"),
+                                        ("extra_trees", "50 of 300 n_estimators")])
+def test_forests_and_histogram_boosting_grow_in_steps_while_time_is_left(cancer, catalog, card, size):
+    root, brief = cancer
+    code = candidate_script(brief, catalog.card(card))
+    hurried = run_script(root, f"{card}_hurried", code, env={"MLE_STAR_TIME_LIMIT_S": "0"})
+    check_outputs(hurried, brief)
+    assert hurried.stdout.count(f"stopped at {size}") == 3 and hurried.score > 0.9
+    untimed = run_script(root, f"{card}_untimed", code)
+    assert "stopped at" not in untimed.stdout and untimed.score > 0.95
+
+
 def test_multiclass_label_submission(wine, catalog):
     root, brief = wine
     run = run_script(root, "xgboost", candidate_script(brief, catalog.card("xgboost")))

@@ -416,6 +416,7 @@ async def test_secrets_in_the_agents_environment_never_reach_the_script(scene: S
     assert scene.secret not in result.stdout_tail
     assert not [name for name in env if "KEY" in name or "TOKEN" in name or name.startswith(("AWS_", "GOOGLE_"))]
     assert env["OMP_NUM_THREADS"] == "2" and env["HF_HUB_OFFLINE"] == "1"
+    assert 25 < float(env["MLE_STAR_TIME_LIMIT_S"]) <= 30  # the script is told its time-out
     assert env["HOME"].startswith(str(scene.workspace)) and env["TMPDIR"].startswith(str(scene.workspace))
     scene.assert_contained()
 

@@ -61,7 +61,8 @@ def run_variant(name):
     start = time.time()
     try:
         proc = subprocess.run([sys.executable, "solution.py"], cwd=folder, capture_output=True, text=True,
-                              timeout=TIMEOUT, env=dict(os.environ, MLE_STAR_FOLDS=FOLDS))
+                              timeout=TIMEOUT,
+                              env=dict(os.environ, MLE_STAR_FOLDS=FOLDS, MLE_STAR_TIME_LIMIT_S=str(TIMEOUT)))
     except subprocess.TimeoutExpired:
         print(f"variant {name}: timed out after {TIMEOUT:.0f}s", flush=True)
         return float("nan")

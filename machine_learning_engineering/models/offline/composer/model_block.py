@@ -111,9 +111,13 @@ def fit_predict(X_tr, y_tr, X_va, y_va, X_te):
         return np.expm1(pred) if log_target else pred
 
     outputs = []
-    for name, family, fit, params in MEMBERS:
+    fold_end = FIT_DEADLINE  # each member and seed bag gets an equal share of the fold's fit time
+    for k, (name, family, fit, params) in enumerate(MEMBERS):
         start = time.time()
-        runs = [fit(X_tr, fit_y_tr, X_va, fit_y_va, X_te, _with_seed(params, bag)) for bag in range(SEED_BAGS)]
+        runs = []
+        for bag in range(SEED_BAGS):
+            share_fit_time((len(MEMBERS) - k) * SEED_BAGS - bag, until=fold_end)
+            runs.append(fit(X_tr, fit_y_tr, X_va, fit_y_va, X_te, _with_seed(params, bag)))
         if IS_CLASSIFICATION:
             runs = [(_to_full_classes(va, present), _to_full_classes(te, present)) for va, te in runs]
         pred_va = np.mean([np.asarray(r[0], dtype=float) for r in runs], axis=0)

@@ -29,6 +29,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import json
+import math
 import time
 import warnings
 from pathlib import Path
@@ -49,7 +50,41 @@ METRIC = TASK["metric"]
 HIGHER_IS_BETTER = TASK["higher_is_better"]
 IS_CLASSIFICATION = TASK["task_kind"] != "regression"
 START_TIME = time.time()
+# Seconds the host lets this script run. Model fits stop adding rounds or epochs once their share of it
+# is spent, so a slow model on large data still finishes every fold with a valid, if shorter, fit.
+TIME_LIMIT_S = float(os.environ.get("MLE_STAR_TIME_LIMIT_S", "inf"))
+FIT_DEADLINE = math.inf  # time.time() at which the current fit should stop (set per fold and member)
 np.random.seed(SEED)
+
+
+def out_of_fit_time():
+    """Whether the current model fit has used its share of the script's time."""
+    return time.time() > FIT_DEADLINE
+
+
+def share_fit_time(fits_left, until=None):
+    """Sets FIT_DEADLINE to an equal share, per fit still to run, of the time left before `until`
+    (default: the end reserve, a tenth of the limit kept for scoring and writing the submission)."""
+    global FIT_DEADLINE
+    until = START_TIME + 0.9 * TIME_LIMIT_S if until is None else until
+    FIT_DEADLINE = time.time() + max(until - time.time(), 0.0) / max(fits_left, 1)
+
+
+def fit_in_time(model, fit, size_param, step):
+    """Fits a warm-startable model (forest trees, boosting iterations) `step` units at a time up to its
+    `size_param`, until its share of the time is spent or a boosting model stopped early by itself."""
+    total = model.get_params()[size_param]
+    model.set_params(warm_start=True, **{size_param: min(step, total)})
+    fit()
+    while True:
+        size = model.get_params()[size_param]
+        if size >= total or getattr(model, "n_iter_", size) < size:
+            return model
+        if out_of_fit_time():
+            print(f"  stopped at {size} of {total} {size_param}: the fit's share of the time limit is spent")
+            return model
+        model.set_params(**{size_param: min(size + step, total)})
+        fit()
 
 
 def read_table(path):
@@ -346,6 +381,7 @@ def run_cv():
         folds = FOLDS if repeat == 0 else make_folds(SEED + repeat)
         for fold, (tr_idx, va_idx) in enumerate(folds):
             start = time.time()
+            share_fit_time((N_REPEATS - repeat) * len(folds) - fold)
             rest = pd.concat([train_df.iloc[va_idx], test_df])
             tr_feat, rest_feat = add_features(train_df.iloc[tr_idx], rest)
             X_tr, X_rest = preprocess(tr_feat, rest_feat)
