@@ -76,8 +76,8 @@ class CodeRunner:
 
     `cache` holds the executions an earlier process on this run completed (a resumed run): those
     are handed back instead of run again. `events` receives every journaled attempt and new best.
-    `keep_rule` decides when a script replaces the one it would improve (default: any better score);
-    an ensemble becomes the submission over a solution's script only by its rule too."""
+    `keep_rule` decides when a script replaces the one it would improve (default: any better score),
+    the run's best submission included."""
 
     def __init__(self, task: Task, folder: RunFolder, sandbox: Sandbox, budget: Budget,
                  script_timeout_s: float, candidate_share: float = 1.0, ensemble_reserve_s: float = 0.0,
@@ -206,12 +206,10 @@ class CodeRunner:
                                 f"{attempt.phase}: {attempt.label}) score {attempt.score:.6g}")
 
     def _beats_best(self, attempt: Attempt) -> bool:
-        """An ensemble must beat a solution's script by more than the fold noise; any other new best by
-        its score (each solution's own scripts already passed the rule to become its code)."""
-        if self.best is None or attempt.phase != "ensemble" or self.best.phase == "ensemble":
-            return self.best is None or self.is_better(attempt.score, self.best.score)
+        """Whether `attempt` replaces the run's best submission: by the keep rule, so a script (a
+        plan its solution did not keep, or an ensemble) must beat the best by more than the fold noise."""
         verdict = self.keep_rule.judge(attempt, self.best)
-        if verdict.within_noise:
+        if verdict.within_noise and attempt.phase == "ensemble" and self.best.phase != "ensemble":
             self.folder.log(f"ensemble attempt {attempt.id} scores {attempt.score:.6g}, better than the best "
                             f"solution's {self.best.score:.6g} but {verdict.note(self.keep_rule.factor)}: "
                             f"attempt {self.best.id} stays the submission")
