@@ -68,11 +68,18 @@ class TabularView:
 
 
 def ensure_bundled_tasks(tasks_dir: Path) -> None:
-    """Builds the bundled tasks into `tasks_dir` when it does not exist yet."""
-    if tasks_dir.exists():
-        return
-    from machine_learning_engineering.bundled_tasks import build_all
+    """Builds the bundled tasks into `tasks_dir` when it does not exist yet, and the missing ones (tasks
+    added since it was built) when it already holds bundled tasks; another folder of tasks is left as it is."""
+    from machine_learning_engineering.bundled_tasks import TASK_NAMES, build_all
 
+    if tasks_dir.exists():
+        present = {p.name for p in tasks_dir.iterdir()} & set(TASK_NAMES)
+        missing = [name for name in TASK_NAMES if name not in present]
+        if not present or not missing:
+            return
+        log.info("building the bundled tasks missing from %s: %s", tasks_dir, ", ".join(missing))
+        build_all(tasks_dir, missing)
+        return
     log.info("building the bundled tasks into %s", tasks_dir)
     build_all(tasks_dir)
 

@@ -1,5 +1,6 @@
 """Dev splits are tasks made from a task's public training rows alone: a fifth held back as answers in
-the submission's format, the rest to train on; held-out tasks are never split; `--dev` benches them."""
+the submission's format, the rest to train on; held-out tasks are never split; `--dev` benches them.
+A folder of bundled tasks gets the ones added since it was built."""
 
 from __future__ import annotations
 
@@ -71,3 +72,20 @@ def test_the_bench_runs_on_dev_splits_and_says_so(tasks_dir, tmp_path):
     assert results["valid"].all(), results["error"].tolist()
     assert "Every task is a dev split" in (tmp_path / "out" / "results.md").read_text(encoding="utf-8")
     assert (tmp_path / "out" / "dev-tasks" / "tiny-binary" / "private" / "answers.csv").is_file()
+
+
+def test_a_tasks_folder_of_bundled_tasks_gets_the_ones_added_since_and_others_are_left_alone(tmp_path):
+    from eval.bench.tasks import ensure_bundled_tasks
+    from machine_learning_engineering.bundled_tasks import TASK_NAMES, build_task
+
+    old = tmp_path / "tasks"
+    build_task("wine-cultivar", old)
+    marker = old / "wine-cultivar" / "public" / "train.csv"
+    marker.write_text("kept")
+    ensure_bundled_tasks(old)
+    assert sorted(p.name for p in old.iterdir()) == sorted(TASK_NAMES)
+    assert marker.read_text() == "kept"  # complete tasks are not rebuilt
+    theirs = tmp_path / "mle-bench"
+    write_bench_task(theirs / "my-task", "binary")
+    ensure_bundled_tasks(theirs)
+    assert [p.name for p in theirs.iterdir()] == ["my-task"]
