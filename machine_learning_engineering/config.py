@@ -18,6 +18,8 @@ ISOLATIONS = ("auto", "bwrap", "unshare", "none")
 # Seconds a run spends, inside its budget, before its first script starts: loading and profiling the
 # task and the first model answers (about 1 s with the offline engine).
 STARTUP_S = 5.0
+# Memory one script may use before it is killed, unless set.
+DEFAULT_MEMORY_LIMIT_MB = 8192
 ENV_SOURCE = "in the environment or .env"
 
 
@@ -56,6 +58,17 @@ def _executor_limits() -> tuple[float, float]:
     return FINAL_RESERVE_S, MIN_USEFUL_TIMEOUT_S
 
 
+def _default_max_parallel() -> int:
+    """As many script slots as cores, but no more than the machine's memory holds at the default
+    per-script limit, so scripts at their limit together cannot exhaust it."""
+    cores = os.cpu_count() or 1
+    try:
+        memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") >> 20
+    except (ValueError, OSError, AttributeError):  # no sysconf (not Linux or macOS): cores alone
+        return max(1, cores)
+    return max(1, min(cores, memory_mb // DEFAULT_MEMORY_LIMIT_MB))
+
+
 def min_time_budget_s(ensemble_time_share: float) -> float:
     """The shortest budget in which one candidate script can run: the start-up, the shortest useful
     script and the final reserve, out of the part of the budget the ensemble leaves to the solutions."""
@@ -91,7 +104,9 @@ class Settings:
         candidate_time_share: longest one initial candidate may run, as a share of the time budget, so
             one slow model cannot starve the others of time.
         ensemble_time_share: share of the time budget the solutions leave for the ensemble.
-        max_parallel: scripts running at once in this process.
+        max_parallel: scripts running at once in this process (default: the cores, but no more than
+            memory for `memory_limit_mb` each); the slots the solutions leave free run
+            more of a solution's candidates at once (`candidates_at_once`).
         cores_per_run: threads granted to each script.
         memory_limit_mb: memory a script may use before it is killed.
         isolation: how scripts are confined (`sandbox.confinement` says what each protects): "auto"
@@ -127,9 +142,9 @@ class Settings:
     script_timeout_s: float = 600.0
     candidate_time_share: float = 0.4
     ensemble_time_share: float = 0.1
-    max_parallel: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    max_parallel: int = field(default_factory=_default_max_parallel)
     cores_per_run: int = 1
-    memory_limit_mb: int = 8192
+    memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB
     isolation: str = "auto"
     check_leakage: bool = True
     check_data_usage: bool = True
@@ -201,6 +216,13 @@ class Settings:
                 raise SettingsError("model_cards_dirs", self.model_cards_dirs,
                                     f"names no folder ({folder} {problem}): give folders that hold model cards "
                                     f"(YAML files)")
+
+    @property
+    def candidates_at_once(self) -> int:
+        """Candidate scripts of one solution that run at once: the script slots (`max_parallel`) left
+        when each solution developed at the same time holds one, at least 1 and at most `num_candidates`."""
+        sharing = self.num_solutions if self.parallel_solutions else 1
+        return max(1, min(self.num_candidates, self.max_parallel // sharing))
 
     def model_for(self, role: str) -> str:
         """The model string for one agent role (its override, else the run's model)."""

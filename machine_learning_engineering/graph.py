@@ -5,7 +5,8 @@
     ├── retrieval ── retriever (LLM + model-card search tool)
     ├── solutions (ParallelAgent: one branch per solution, truly concurrent)
     │   └── solution_sN (SequentialAgent)
-    │       ├── initializer_sN ── candidate_writer, merger
+    │       ├── initializer_sN ── candidate_writer, merger (and, for each further candidate run at
+│       │                     once, another candidate_writer and guards: a lane)
     │       ├── refinement_sN (LoopAgent, outer steps)
     │       │   ├── ablation_sN ── ablation_writer, block_chooser
     │       │   └── inner_loop_sN (LoopAgent, inner steps) ── block_refiner_sN ── planner, implementer
@@ -60,8 +61,10 @@ def build_root_agent(settings: Settings, model: Optional[BaseLlm] = None,
         branches = []
         for sid in solution_ids(settings.num_solutions):
             guards = Guards.create(sid, models, tools=search_tools(models[DEBUGGER]))
+            lane_guards = [guards] + [Guards.create(f"{sid}_lane{k + 1}", models, tools=search_tools(models[DEBUGGER]))
+                                      for k in range(1, settings.candidates_at_once)]
             branches.append(SequentialAgent(name=f"solution_{sid}", sub_agents=[
-                InitializerAgent(sid, models, guards),
+                InitializerAgent(sid, models, lane_guards),
                 build_refinement_loop(sid, settings.outer_steps, settings.extra_outer_steps, settings.inner_steps,
                                       models, guards),
                 GuardsHolder(name=f"guards_{sid}", sub_agents=guards.agents()),

@@ -97,7 +97,8 @@ def test_the_cost_budget_ends_the_run_with_the_best_submission_so_far(tmp_path):
     # gemini-2.5-pro prices prompt tokens at $1.25 a million: each call costs $0.125.
     model = FlakyEngine(model="gemini-2.5-pro", tokens_per_call=100_000)
     run_dir = tmp_path / "run"
-    settings = _settings(tmp_path, max_cost_usd=0.7, outer_steps=1, inner_steps=2)
+    # One script slot: the candidates run one after another, so the calls come in a known order.
+    settings = _settings(tmp_path, max_cost_usd=0.7, outer_steps=1, inner_steps=2, max_parallel=1)
     final = asyncio.run(run_agent(task_dir, settings, run_dir, model=model))
 
     # Retrieval (one exchange of two calls) and the first candidate's writer and checkers fit ($0.625); the second
