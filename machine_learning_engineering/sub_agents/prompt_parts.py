@@ -25,7 +25,8 @@ SCRIPT_CONTRACT = """\
   `./artifacts/test_pred.npy` (class probabilities for classification, in the order of the brief's classes;
   the probability of the positive class for binary tasks; values for regression), and `./artifacts/meta.json`.
 - Validate with k-fold cross-validation (stratified for classification) using the brief's seed and folds;
-  fit every preprocessing step on training folds only: never on the test set.
+  when the brief's `n_repeats` is above 1, repeat the split that many times (seed + repeat) and average the
+  out-of-fold and test predictions. Fit every preprocessing step on training folds only: never on the test set.
 - Print the validation score as the last line, exactly: `Final Validation Performance: <score>`, where the score
   is the task's metric of `./artifacts/oof.npy` over all training rows (not a mean of per-fold scores), with at
   least 4 decimals: the host recomputes it from that file, and an attempt whose score differs does not count.

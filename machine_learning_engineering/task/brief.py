@@ -19,8 +19,11 @@ MAX_CLASSES = 1000
 ROLE_NAMES = {"image_path": "image"}
 
 
-def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: int = 42) -> dict[str, Any]:
-    """The task brief (JSON-serialisable) from a loaded task and its `profile_task` profile."""
+def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: int = 42, n_repeats: int = 1,
+               repeat_max_rows: int = 0) -> dict[str, Any]:
+    """The task brief (JSON-serialisable) from a loaded task and its `profile_task` profile; a training
+    set of at most `repeat_max_rows` rows repeats its k-fold split `n_repeats` times."""
+    n_train = profile.get("train", {}).get("n_rows")
     images = profile.get("images") or {}
     columns = []
     for column in profile.get("columns", [])[:MAX_COLUMNS]:
@@ -42,13 +45,14 @@ def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: i
         "target_columns": list(task.target_columns),
         "train_target_column": task.train_target_columns[0] if task.train_target_columns else None,
         "classes": list(task.classes[:MAX_CLASSES]) if task.classes is not None else None,
-        "n_train": profile.get("train", {}).get("n_rows"),
+        "n_train": n_train,
         "n_test": profile.get("test", {}).get("n_rows"),
         "columns": columns,
         "target": profile.get("target"),
         "image_column": images.get("column"),
         "image_folder": images.get("folder"),
         "n_folds": n_folds,
+        "n_repeats": n_repeats if n_train is not None and n_train <= repeat_max_rows else 1,
         "seed": seed,
     }
     if len(profile.get("columns", [])) > MAX_COLUMNS:

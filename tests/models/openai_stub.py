@@ -48,6 +48,7 @@ class OpenAIStub:
     _server: Optional[ThreadingHTTPServer] = None
     _thread: Optional[threading.Thread] = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _engine_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def base_url(self) -> str:
@@ -103,7 +104,10 @@ class OpenAIStub:
         async def ask() -> types.Part:
             return [r async for r in self.engine.generate_content_async(request)][-1].content.parts[0]
 
-        part = asyncio.run(ask())
+        # One answer at a time: the engine parses code, and CPython 3.11's AST parser is not safe in two
+        # threads at once (concurrent candidates send requests together).
+        with self._engine_lock:
+            part = asyncio.run(ask())
         everything = "\n".join([system] + [p.text for c in contents for p in c.parts or [] if p.text])
         call = StubCall(model=body["model"], role=_role(everything), tools=tools, tool_results=tool_results)
         prompt_chars = len(json.dumps(body["messages"]))

@@ -44,6 +44,7 @@ def test_factory_builds_gemini_models_that_retry_rate_limits_and_share_the_clien
 def test_whole_graph_on_gemini_with_a_fake_client(tmp_path, api_key):
     task_dir = build_task("wine-cultivar", tmp_path / "tasks")
     settings = Settings(model=MODEL, num_solutions=1, num_candidates=2, outer_steps=1, extra_outer_steps=0,
+                        small_data_repeats=1,
                         inner_steps=1, ensemble_rounds=1, time_budget_s=200, script_timeout_s=60,
                         runs_dir=tmp_path / "runs")
     fake = FakeGeminiClient(break_first=("candidate_writer",))

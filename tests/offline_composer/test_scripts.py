@@ -45,6 +45,15 @@ def test_binary_probability_submission(cancer, catalog):
     assert "fold 3/3" in run.stdout
 
 
+def test_a_brief_that_repeats_its_split_averages_every_repeat(cancer, catalog):
+    root, brief = cancer
+    run = run_script(root, "repeated", candidate_script({**brief, "n_repeats": 2}, catalog.card("linear")))
+    check_outputs(run, brief)
+    assert "fold 3/3 (repeat 2)" in run.stdout and "(repeat 3)" not in run.stdout
+    once = run_script(root, "once", candidate_script(brief, catalog.card("linear")))
+    assert "(repeat" not in once.stdout and once.score != run.score
+
+
 @pytest.mark.parametrize("card", ["lightgbm", "xgboost", "catboost"])
 def test_boosting_stops_adding_rounds_once_its_share_of_the_time_limit_is_spent(cancer, catalog, card):
     root, brief = cancer

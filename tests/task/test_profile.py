@@ -94,3 +94,11 @@ def test_brief_is_json_and_names_files_relative_to_the_input_folder(penguin_task
     assert brief["prediction_format"] == "class_probabilities" and brief["metric"] == "log_loss"
     assert (brief["n_folds"], brief["seed"], brief["n_train"], brief["task_kind"]) == (3, 7, 12, "multiclass")
     assert brief["image_column"] is None
+    assert brief["n_repeats"] == 1
+
+
+def test_only_a_training_set_within_the_row_limit_repeats_its_split(penguin_task: Path):
+    task = load_task(penguin_task)  # 12 training rows
+    profile = profile_task(task)
+    assert make_brief(task, profile, n_repeats=3, repeat_max_rows=12)["n_repeats"] == 3
+    assert make_brief(task, profile, n_repeats=3, repeat_max_rows=11)["n_repeats"] == 1

@@ -51,7 +51,8 @@ def normalise_brief(brief: Mapping[str, Any]) -> dict[str, Any]:
                          "use 'class_probabilities' for multiclass")
     if fmt == "class_probabilities" and kind == "regression":
         raise ValueError("brief field 'prediction_format' is 'class_probabilities' for a regression task; use 'label'")
-    for key, default in (("train_file", "train.csv"), ("test_file", "test.csv"), ("seed", 42), ("n_folds", 5)):
+    for key, default in (("train_file", "train.csv"), ("test_file", "test.csv"), ("seed", 42), ("n_folds", 5),
+                         ("n_repeats", 1)):
         if out.get(key) is None:
             out[key] = default
     if "sample_submission_file" not in out:
@@ -74,6 +75,8 @@ def normalise_brief(brief: Mapping[str, Any]) -> dict[str, Any]:
         out["classes"] = classes
     if int(out["n_folds"]) < 2:
         raise ValueError(f"brief field 'n_folds' is {out['n_folds']}; use at least 2")
+    if int(out["n_repeats"]) < 1:
+        raise ValueError(f"brief field 'n_repeats' is {out['n_repeats']}; use at least 1")
     out["columns"] = [dict(c) for c in out.get("columns") or []]
     for column in out["columns"]:
         if "name" not in column or "role" not in column:

@@ -54,7 +54,7 @@ def candidate_script(brief: Mapping[str, Any], card: ModelCard) -> str:
         ("preprocessing", scaffold.PREPROCESSING),
         ("features", scaffold.FEATURES),
         ("model", model_block(brief, card)),
-        ("validation", scaffold.VALIDATION),
+        ("validation", scaffold.validation_block(int(brief["n_repeats"]))),
         ("postprocess", scaffold.POSTPROCESS),
         ("submission", scaffold.SUBMISSION),
     ])

@@ -368,8 +368,8 @@ def add_features(train_df, test_df):
     return train_df, test_df
 '''
 
-VALIDATION = '''\
-N_REPEATS = 1  # >1 repeats the k-fold split with new seeds and averages: steadier score and test predictions
+VALIDATION = Template('''\
+N_REPEATS = ${N_REPEATS}  # >1 repeats the k-fold split with new seeds and averages: steadier score and test predictions
 
 
 def run_cv():
@@ -397,7 +397,12 @@ def run_cv():
 
 oof, test_pred = run_cv()
 print(f"CV {METRIC}: {score_predictions(y_all, oof):.6f} ({time.time() - START_TIME:.1f}s so far)")
-'''
+''')
+
+
+def validation_block(n_repeats: int) -> str:
+    """The validation block: the brief's k-fold split, repeated `n_repeats` times."""
+    return VALIDATION.substitute(N_REPEATS=n_repeats)
 
 POSTPROCESS = '''\
 POSTPROCESS_STEPS = []  # functions (oof, test_pred) -> (oof, test_pred); fit only on out-of-fold predictions
