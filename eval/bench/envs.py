@@ -107,8 +107,18 @@ def _probe(spec: EnvSpec, env_dir: Path) -> bool:
 
 def main() -> int:
     """python -m eval.bench.envs [NAME ...]: builds the named peer environments (all by default)."""
+    names = sys.argv[1:] or list(PEER_ENVS)
+    unknown = [name for name in names if name not in PEER_ENVS]
+    if unknown:
+        usage = (f"usage: python -m eval.bench.envs [NAME ...] builds the peers' environments; NAME is one of "
+                 f"{', '.join(PEER_ENVS)} (all when none is given)")
+        if unknown[0] in ("-h", "--help"):
+            print(usage)
+            return 0
+        print(f"{usage}; {unknown[0]!r} is not one of them", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for name in sys.argv[1:] or list(PEER_ENVS):
+    for name in names:
         print(ensure_env(PEER_ENVS[name]))
     return 0
 

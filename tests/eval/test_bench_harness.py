@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -117,3 +118,14 @@ def test_autogluon_runs_beside_its_best_quality_preset(tmp_path):
     assert runner_options(SYSTEMS["autogluon"], "good_quality") == {"presets": "good_quality"}
     assert runner_options(SYSTEMS["autogluon-best"], "good_quality") == {"presets": "best_quality"}
     assert runner_options(SYSTEMS["flaml"], "good_quality") == {}
+
+
+def test_building_an_environment_the_bench_does_not_know_is_refused_with_the_names_it_knows():
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "eval.bench.envs", "flamingo"], cwd=root, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "'flamingo' is not one of them" in done.stderr and "flaml, autogluon" in done.stderr
+    helped = subprocess.run([sys.executable, "-m", "eval.bench.envs", "--help"], cwd=root, capture_output=True,
+                            text=True, timeout=60)
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: python -m eval.bench.envs")
