@@ -105,7 +105,7 @@ class Settings:
             one slow model cannot starve the others of time.
         ensemble_time_share: share of the time budget the solutions leave for the ensemble.
         max_parallel: scripts running at once in this process (default: the cores, but no more than
-            memory for `memory_limit_mb` each); the slots the solutions leave free run
+            the memory holds at DEFAULT_MEMORY_LIMIT_MB each); the slots the solutions leave free run
             more of a solution's candidates at once (`candidates_at_once`).
         cores_per_run: threads granted to each script.
         memory_limit_mb: memory a script may use before it is killed.

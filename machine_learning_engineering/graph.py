@@ -6,7 +6,7 @@
     ├── solutions (ParallelAgent: one branch per solution, truly concurrent)
     │   └── solution_sN (SequentialAgent)
     │       ├── initializer_sN ── candidate_writer, merger (and, for each further candidate run at
-│       │                     once, another candidate_writer and guards: a lane)
+    │       │                     once, another candidate_writer and guards: a lane)
     │       ├── refinement_sN (LoopAgent, outer steps)
     │       │   ├── ablation_sN ── ablation_writer, block_chooser
     │       │   └── inner_loop_sN (LoopAgent, inner steps) ── block_refiner_sN ── planner, implementer

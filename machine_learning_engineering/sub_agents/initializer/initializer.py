@@ -59,8 +59,10 @@ class InitializerAgent(StepAgent):
         lanes = len(self.writers)
         if lanes > 1 and len(solution.models) > 1:
             run.folder.log(f"[{sid}] {min(lanes, len(solution.models))} candidates run at once")
+        retrieved = {m["name"]: RetrievedModel.model_validate(m) for m in ctx.session.state.get(RETRIEVED_MODELS, [])}
         done: dict[int, Candidate] = {}
-        async for event in interleave([self._lane(ctx, run, solution, lane, done, codes) for lane in range(lanes)]):
+        async for event in interleave([self._lane(ctx, run, solution, retrieved, lane, done, codes)
+                                       for lane in range(lanes)]):
             yield event
 
         ranked = sorted((c for c in solution.candidates if c.model in codes),
@@ -106,11 +108,11 @@ class InitializerAgent(StepAgent):
         yield state_event(self, ctx, solution_delta(solution),
                           text=f"Solution {sid} initialised: score {solution.score:.6g}")
 
-    async def _lane(self, ctx: InvocationContext, run: RunContext, solution: SolutionState, lane: int,
-                    done: dict[int, Candidate], codes: dict[str, str]) -> AsyncGenerator[Event, None]:
+    async def _lane(self, ctx: InvocationContext, run: RunContext, solution: SolutionState,
+                    retrieved: Mapping[str, RetrievedModel], lane: int, done: dict[int, Candidate],
+                    codes: dict[str, str]) -> AsyncGenerator[Event, None]:
         """Writes and runs this lane's candidates; each lands in `done` under its model's position, and
         the solution's candidates stay in model order whichever lane finishes first."""
-        retrieved = {m["name"]: RetrievedModel.model_validate(m) for m in ctx.session.state.get(RETRIEVED_MODELS, [])}
         writer, guards = self.writers[lane], self.lane_guards[lane]
         for position in range(lane, len(solution.models), len(self.writers)):
             if run.solution_budget.exhausted:
