@@ -86,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
     tasks = sub.add_parser("tasks", help="build the bundled example tasks")
     tasks.add_argument("out_dir", type=Path, nargs="?", default=Path("tasks"))
     tasks.add_argument("--only", nargs="*", help="task names to build")
+    tasks.add_argument("--suite", choices=("tables", "lite"), default="tables",
+                       help="tables: the bundled tables (default); lite: stand-ins for MLE-bench-Lite's "
+                            "competitions, in MLE-bench's prepared layout")
+    tasks.add_argument("--tiny", action="store_true", help="lite only: a few hundred rows each, for quick checks")
     tasks.set_defaults(handler=_cmd_tasks)
 
     grade = sub.add_parser("grade", help="check a submission's format and score it on the private answers")
@@ -261,8 +265,20 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 def _cmd_tasks(args: argparse.Namespace) -> int:
     from .bundled_tasks import build_all
+    from .bundled_tasks.lite import MissingSourceError, build_lite
 
-    for path in build_all(args.out_dir, args.only or None):
+    if args.tiny and args.suite != "lite":
+        print("mle-star: --tiny applies to --suite lite only", file=sys.stderr)
+        return 2
+    try:
+        if args.suite == "lite":
+            paths = build_lite(args.out_dir, args.only or None, size="tiny" if args.tiny else "full")
+        else:
+            paths = build_all(args.out_dir, args.only or None)
+    except (ValueError, MissingSourceError) as exc:
+        print(f"mle-star: {exc}", file=sys.stderr)
+        return 2
+    for path in paths:
         print(path)
     return 0
 

@@ -11,10 +11,14 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from machine_learning_engineering.bundled_tasks.lite import MissingSourceError
+
 from .execute import available_cpus
 from .harness import BenchConfig, run_bench
 from .report import DEFAULT_TIE_TOLERANCE
-from .systems import REPO_ROOT, SYSTEMS
+from .systems import DEFAULT_SYSTEMS, REPO_ROOT, SYSTEMS
+
+SUITE_DIRS = {"tables": "tasks", "lite": "tasks-lite"}  # the default --tasks-dir of each suite
 
 
 def _numbers(text: str) -> tuple[float, ...]:
@@ -44,10 +48,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Benchmark this agent (offline engine) against FLAML, AutoGluon and default LightGBM: same "
                     "tasks, budget, cores and grader. Writes results.csv, results.md and normalised.png (and "
                     "sweep.csv, sweep.md, sweep.png with --sweep) under --out.")
-    parser.add_argument("--tasks-dir", type=Path, default=REPO_ROOT / "tasks",
-                        help="folder of task folders (our layout or MLE-bench's prepared layout); "
-                             "the bundled tasks are built into it when it does not exist (default: tasks/ "
-                             "in the repository)")
+    parser.add_argument("--suite", choices=tuple(SUITE_DIRS), default="tables",
+                        help="which bundled tasks: tables (default) or lite, the stand-ins for MLE-bench-Lite's "
+                             "22 competitions (in their layouts and metrics), built into --tasks-dir")
+    parser.add_argument("--tasks-dir", type=Path,
+                        help="folder of task folders (our layout or MLE-bench's prepared layout); the bundled "
+                             "tasks are built into it when it does not exist (default: tasks/ in the repository, "
+                             "tasks-lite/ with --suite lite)")
     parser.add_argument("--tasks", type=lambda s: tuple(v.strip() for v in s.split(",") if v.strip()),
                         help="comma-separated task folder names (default: every task in --tasks-dir)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "eval" / "bench" / "results",
@@ -57,8 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sweep", type=_numbers, help="also run these budgets, e.g. 60,180,600, and write "
                                                        "sweep.csv/md/png")
     parser.add_argument("--cores", type=int, default=cpus, help=f"CPU cores (and threads) every system gets (default: all {cpus})")
-    parser.add_argument("--systems", type=_names(tuple(SYSTEMS)), default=tuple(SYSTEMS),
-                        help=f"comma-separated systems to run (default: {','.join(SYSTEMS)})")
+    parser.add_argument("--systems", type=_names(tuple(SYSTEMS)),
+                        help=f"comma-separated systems to run, of {','.join(SYSTEMS)} (default: "
+                             f"{','.join(DEFAULT_SYSTEMS['tables'])}; with --suite lite: "
+                             f"{','.join(DEFAULT_SYSTEMS['lite'])})")
     parser.add_argument("--grace", type=float, default=60.0,
                         help="seconds past the budget before a system is killed (default: 60)")
     parser.add_argument("--resume", action="store_true",
@@ -85,13 +94,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error(f"--cores must be between 1 and {len(available_cpus())}, got {args.cores}")
     main_budget = args.budget or (max(args.sweep) if args.sweep else 300.0)
     budgets = tuple(sorted(set(args.sweep or ()) | {main_budget}))
-    config = BenchConfig(tasks_dir=args.tasks_dir, out_dir=args.out, budgets=budgets, main_budget=main_budget,
-                         cores=args.cores, systems=args.systems, only_tasks=args.tasks, grace_s=args.grace,
+    tasks_dir = args.tasks_dir or REPO_ROOT / SUITE_DIRS[args.suite]
+    config = BenchConfig(tasks_dir=tasks_dir, suite=args.suite, out_dir=args.out, budgets=budgets, main_budget=main_budget,
+                         cores=args.cores, systems=args.systems or DEFAULT_SYSTEMS[args.suite], only_tasks=args.tasks, grace_s=args.grace,
                          resume=args.resume, tie_tolerance=args.tie_tolerance,
                          autogluon_presets=args.autogluon_presets, dev=args.dev)
     try:
         written = run_bench(config)
-    except ValueError as exc:
+    except (ValueError, MissingSourceError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     for path in written:

@@ -23,7 +23,7 @@ from .dev_split import make_dev_tasks
 from .envs import ENVS_DIR, PEER_ENVS, EnvError, ensure_env
 from .execute import limited_environment, run_limited
 from .grading import Grade, grade_submission, trivial_submission
-from .systems import AGENT, SYSTEMS, System, prepare_launch, runner_options
+from .systems import AGENT, DEFAULT_SYSTEMS, SYSTEMS, System, prepare_launch, runner_options
 from .tasks import BenchTask, TabularView, discover_tasks, ensure_bundled_tasks, held_out_tasks, tabular_view
 
 log = logging.getLogger("bench")
@@ -38,7 +38,7 @@ class BenchConfig:
     budgets: tuple[float, ...]
     main_budget: float
     cores: int
-    systems: tuple[str, ...] = tuple(SYSTEMS)
+    systems: tuple[str, ...] = DEFAULT_SYSTEMS["tables"]
     only_tasks: Optional[tuple[str, ...]] = None
     grace_s: float = 60.0
     resume: bool = False
@@ -46,6 +46,7 @@ class BenchConfig:
     autogluon_presets: str = "medium_quality"
     envs_dir: Path = ENVS_DIR
     dev: bool = False
+    suite: str = "tables"
 
     def __post_init__(self) -> None:
         # Runs and peers work in folders of their own, so a relative path would point elsewhere there.
@@ -55,7 +56,7 @@ class BenchConfig:
 
 def run_bench(config: BenchConfig) -> list[Path]:
     """Runs the bench and writes its reports; returns the files written."""
-    ensure_bundled_tasks(config.tasks_dir)
+    ensure_bundled_tasks(config.tasks_dir, config.suite)
     tasks = discover_tasks(config.tasks_dir, list(config.only_tasks) if config.only_tasks else None)
     if config.dev:
         tasks = discover_tasks(make_dev_tasks(tasks, config.out_dir / "dev-tasks"))
@@ -102,7 +103,7 @@ def run_bench(config: BenchConfig) -> list[Path]:
     return report.write_reports(frame, out, budget=config.main_budget, agent=AGENT,
                                 systems={s.name: _label(s, config) for s in systems}, cores=config.cores,
                                 grace_s=config.grace_s, tolerance=config.tie_tolerance, notes=notes,
-                                held_out=held_out_tasks(), dev=config.dev)
+                                held_out=held_out_tasks() if config.suite == "tables" else [], dev=config.dev)
 
 
 def _label(system: System, config: BenchConfig) -> str:

@@ -5,6 +5,8 @@ Every system is a subprocess that reads the task's public files and writes a sub
 - `flaml`, `autogluon`, `autogluon-best`: small runner scripts (`runners/`) run by each peer's own virtual
   environment (`autogluon-best` is AutoGluon with its competition preset, best_quality).
 - `lightgbm`: the default-LightGBM runner, run by this project's Python (LightGBM is one of our deps).
+- `baseline`: the simple baseline of the task's kind (TF-IDF + logistic regression for text, pixels +
+  logistic regression for images, default LightGBM for tables), also run by this project's Python.
 """
 
 from __future__ import annotations
@@ -56,7 +58,14 @@ SYSTEMS: dict[str, System] = {s.name: s for s in (
     System("autogluon-best", "AutoGluon as above with presets=best_quality (its competition preset: bagging "
            "and stacking)", "autogluon", "autogluon_runner.py", options=(("presets", "best_quality"),)),
     System("lightgbm", "LightGBM with default parameters", None, "lightgbm_default.py"),
+    System("baseline", "the simple baseline of the task's kind: TF-IDF + logistic regression for text, pixels + "
+           "logistic regression for images, default LightGBM for tables", None, "kind_baseline.py"),
 )}
+# What a bench runs unless told: the peers on the tables; the agent and the baselines on the Lite stand-ins.
+DEFAULT_SYSTEMS: dict[str, tuple[str, ...]] = {
+    "tables": (AGENT, "flaml", "autogluon", "autogluon-best", "lightgbm"),
+    "lite": (AGENT, "baseline"),
+}
 
 
 def runner_options(system: System, autogluon_presets: str) -> dict[str, str]:
@@ -104,6 +113,7 @@ def prepare_launch(system: System, bench_task: BenchTask, view: Optional[Tabular
     job = {
         "train": str(view.train), "test": str(view.test), "output": str(submission),
         "id_columns": list(task.id_columns), "feature_columns": list(view.feature_columns),
+        "modality": view.modality, "text_columns": list(view.text_columns),
         "targets": targets_for(task), "metric": task.metric.name, "time_budget_s": budget_s,
         "started_at": time.time(), "threads": cores, "seed": seed, "work_dir": str(run_dir / "work"),
         "options": options,

@@ -20,7 +20,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from machine_learning_engineering.task import TaskError, load_task
+from machine_learning_engineering.task import TaskError, load_task, profile_task
 from machine_learning_engineering.task.metrics import canonical_label
 
 log = logging.getLogger("bench")
@@ -28,6 +28,7 @@ log = logging.getLogger("bench")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 MAX_PIXEL_SIDE = 16
 LOG_METRICS = ("rmsle", "msle")
+PROFILE_ROWS = 2000  # enough rows to tell free text from ids and categories
 
 
 @dataclass(frozen=True)
@@ -57,21 +58,39 @@ class TabularView:
 
     Attributes:
         train, test: CSV files (the task's own, or flattened copies for image tasks).
-        feature_columns: columns present in both tables that are neither ids nor targets.
+        feature_columns: columns present in both tables that are not targets, nor ids unless the id holds
+            free text (a comment that is its own submission key is also the input).
         note: how the view differs from the task, for the report ("" when it does not).
+        modality: "image" (images flattened to pixels), "text" (some features are free text) or "tabular".
+        text_columns: the features that hold free text.
     """
 
     train: Path
     test: Path
     feature_columns: tuple[str, ...]
     note: str = ""
+    modality: str = "tabular"
+    text_columns: tuple[str, ...] = ()
 
 
-def ensure_bundled_tasks(tasks_dir: Path) -> None:
+def ensure_bundled_tasks(tasks_dir: Path, suite: str = "tables") -> None:
     """Builds the bundled tasks into `tasks_dir` when it does not exist yet, and the missing ones (tasks
-    added since it was built) when it already holds bundled tasks; another folder of tasks is left as it is."""
+    added since it was built) when it already holds bundled tasks; another folder of tasks is left as it is.
+
+    The `lite` suite (stand-ins for MLE-bench-Lite's competitions) is always built into `tasks_dir`; a
+    stand-in already built there is kept.
+
+    Raises:
+        MissingSourceError: a lite stand-in's source data is not installed (the message says how).
+    """
     from machine_learning_engineering.bundled_tasks import TASK_NAMES, build_all
 
+    if suite == "lite":
+        from machine_learning_engineering.bundled_tasks.lite import build_lite
+
+        log.info("building the MLE-bench-Lite stand-ins missing from %s", tasks_dir)
+        build_lite(tasks_dir)
+        return
     if tasks_dir.exists():
         present = {p.name for p in tasks_dir.iterdir()} & set(TASK_NAMES)
         missing = [name for name in TASK_NAMES if name not in present]
@@ -165,12 +184,15 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
     train_path, test_path = task.train_path, task.test_path
     train_head = pd.read_csv(train_path, nrows=50)
     test_head = pd.read_csv(test_path, nrows=50)
-    excluded = set(task.id_columns) | set(task.train_target_columns) | set(task.target_columns)
+    texts = {c["name"] for c in profile_task(task, max_rows=PROFILE_ROWS)["columns"] if c["role"] == "text"}
+    excluded = (set(task.id_columns) - texts) | set(task.train_target_columns) | set(task.target_columns)
     features = [c for c in test_head.columns if c in train_head.columns and c not in excluded]
+    text_columns = tuple(c for c in features if c in texts)
     images = [c for c in features
               if c == task.image_column or _is_image_column(test_head[c], bench_task.data_dir)]
     if not images:
-        return TabularView(train_path, test_path, tuple(features))
+        return TabularView(train_path, test_path, tuple(features), modality="text" if text_columns else "tabular",
+                           text_columns=text_columns)
     folder = views_dir / bench_task.name
     manifest = folder / "view.json"
     source = [f"{path}:{path.stat().st_mtime_ns}:{path.stat().st_size}" for path in (train_path, test_path)]
@@ -191,7 +213,8 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
         saved = {"source": source, "feature_columns": kept, "note": note}
         # Written last: a view whose manifest is there is complete.
         manifest.write_text(json.dumps(saved), encoding="utf-8")
-    return TabularView(folder / "train.csv", folder / "test.csv", tuple(saved["feature_columns"]), saved["note"])
+    return TabularView(folder / "train.csv", folder / "test.csv", tuple(saved["feature_columns"]), saved["note"],
+                       modality="image")
 
 
 def _read_manifest(path: Path) -> dict:

@@ -30,7 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 import yaml
 
@@ -295,17 +295,18 @@ class Catalog:
         """Cards whose family is `family`, in catalog order."""
         return [c for c in self.cards.values() if c.family == family]
 
-    def search_models(self, query: str, *, modality: str | None = None, task_kind: str | None = None,
-                      k: int = 5, available_only: bool = True) -> list[ModelCard]:
+    def search_models(self, query: str, *, modality: str | Collection[str] | None = None,
+                      task_kind: str | None = None, k: int = 5, available_only: bool = True) -> list[ModelCard]:
         """The `k` cards most relevant to `query` (BM25 over name, title, tags, summary).
 
-        Cards failing a filter are dropped; cards with no query term still follow the matching ones,
-        in order of their prior `priority`, so a vague query still returns sensible models.
+        Cards failing a filter (one modality or several) are dropped; cards with no query term still follow
+        the matching ones, in order of their prior `priority`, so a vague query still returns sensible models.
         """
         scores = self._index.scores(_tokens(query))
+        modalities = {modality} if isinstance(modality, str) else None if modality is None else set(modality)
         ranked = []
         for card, score in zip(self.cards.values(), scores):
-            if modality is not None and card.modality != modality:
+            if modalities is not None and card.modality not in modalities:
                 continue
             if task_kind is not None and task_kind not in card.task_kinds:
                 continue

@@ -179,7 +179,10 @@ def _load(path: Path, metric: Optional[str]) -> Task:
         raise TaskError(f"no data files in {layout.data_dir}: it holds only the description. Put the task's "
                         f"data there (e.g. train.csv, test.csv, sample_submission.csv).")
 
-    train_file = _pick_file(layout.data_dir, files, config, "train_file", _is_train, "train", required=True)
+    # MLE-bench names some training tables labels.csv (e.g. the taxi fares, or the labels of image folders).
+    has_train_table = any(f.kind in TABLE_KINDS and _is_train(f) for f in files)
+    train_file = _pick_file(layout.data_dir, files, config, "train_file", _is_train if has_train_table else _is_labels,
+                            "train", required=True)
     test_file = _pick_file(layout.data_dir, files, config, "test_file", _is_test, "test", required=True)
     sample_file = _pick_file(layout.data_dir, files, config, "sample_submission_file", _is_sample,
                              "sample_submission", required=False)
@@ -384,6 +387,10 @@ def _is_train(f: DataFile) -> bool:
     return "train" in _stem(f) and not _is_sample(f)
 
 
+def _is_labels(f: DataFile) -> bool:
+    return _stem(f) == "labels"
+
+
 def _is_test(f: DataFile) -> bool:
     return "test" in _stem(f) and not _is_sample(f) and "train" not in _stem(f)
 
@@ -401,7 +408,8 @@ def _pick_file(data_dir: Path, files: Sequence[DataFile], config: dict[str, Any]
     if not candidates:
         if required:
             raise TaskError(f"no {role} table found in {data_dir}: looked for a .csv, .tsv or .parquet file whose "
-                            f"name contains '{role}' (e.g. {role}.csv). Rename it, or name it in task.yaml "
+                            f"name contains '{role}' (e.g. {role}.csv{', or labels.csv' if role == 'train' else ''}). "
+                            f"Rename it, or name it in task.yaml "
                             f"(`{key}: my_{role}_data.csv`).")
         return None
 

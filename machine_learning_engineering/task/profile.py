@@ -52,7 +52,9 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
     if not sampled:
         n_train = len(train)  # exact, where the line count overcounts quoted line breaks
     test_columns = read_header(task.test_path)
-    roles = {c: "id" for c in task.id_columns}
+    # A submission key that holds free text (a comment that is its own key) is also the model's input.
+    roles = {c: "id" for c in task.id_columns if c not in train.columns or _role(train[c], train[c].dropna(),
+                                                                                 int(train[c].nunique())) != "text"}
     roles.update({c: "target" for c in task.train_target_columns})
     return jsonable({
         "train": {"file": task.train_file.as_posix(), "n_rows": n_train, "n_cols": train.shape[1],

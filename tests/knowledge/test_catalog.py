@@ -56,6 +56,8 @@ def test_search_ranks_boosting_with_categoricals_first(catalog):
     assert catalog.search_models("reviews text", modality="text", k=1)[0].name == "tfidf_linear"
     assert all(c.modality == "tabular" for c in catalog.search_models("", modality="tabular", k=10))
     assert len(catalog.search_models("", k=3)) == 3
+    both = catalog.search_models("text tf-idf", modality=("text", "tabular"), k=10)
+    assert both[0].name == "tfidf_linear" and {c.modality for c in both} == {"text", "tabular"}
 
 
 def test_user_folder_overrides_and_extends(tmp_path):

@@ -102,3 +102,18 @@ def test_only_a_training_set_within_the_row_limit_repeats_its_split(penguin_task
     profile = profile_task(task)
     assert make_brief(task, profile, n_repeats=3, repeat_max_rows=12)["n_repeats"] == 3
     assert make_brief(task, profile, n_repeats=3, repeat_max_rows=11)["n_repeats"] == 1
+
+
+def test_a_submission_key_holding_free_text_is_profiled_as_text(make_task):
+    # Like detecting-insults: no id column, the comment (and its date) are the submission's key.
+    n = 60
+    comments = [f"comment number {i} says you are {'a fool' if i % 3 else 'right'} about this" for i in range(n)]
+    train = pd.DataFrame({"Insult": [i % 3 != 0 for i in range(n)], "Date": [f"2012{i:010d}Z" for i in range(n)],
+                          "Comment": comments}).astype({"Insult": int})
+    test = train.drop(columns="Insult").iloc[:10]
+    frames = {"train": train, "test": test, "sample": test.assign(Insult=0)[["Insult", "Date", "Comment"]],
+              "answers": train.iloc[:10][["Insult", "Date", "Comment"]]}
+    task = load_task(make_task("insults", frames, description="Evaluated on area under the ROC curve."))
+    assert set(task.id_columns) == {"Date", "Comment"}
+    roles = {c["name"]: c["role"] for c in profile_task(task)["columns"]}
+    assert roles == {"Insult": "target", "Date": "id", "Comment": "text"}

@@ -8,6 +8,7 @@ needs to know about the task:
     train, test, output          absolute paths (train/test are the peers' tabular view of the task)
     id_columns                   copied from test.csv into the submission
     feature_columns              the columns a model may use
+    modality, text_columns       "tabular", "text" (text_columns hold free text) or "image" (pixel columns)
     targets                      one entry per model to fit, see `Target`
     metric                       the task's metric name (each runner maps it to its own)
     time_budget_s, started_at    the budget and the wall-clock time (time.time()) the harness started us
@@ -68,6 +69,8 @@ class Job:
     seed: int
     work_dir: Path
     options: dict
+    modality: str = "tabular"
+    text_columns: tuple[str, ...] = ()
 
     def remaining_s(self, reserve_s: float = 0.0) -> float:
         """Seconds of the budget left now, less `reserve_s` kept back for predicting and writing."""
@@ -90,7 +93,8 @@ def load_job(path: str | Path) -> Job:
     return Job(Path(data["train"]), Path(data["test"]), Path(data["output"]), tuple(data["id_columns"]),
                tuple(data["feature_columns"]), targets, data["metric"], float(data["time_budget_s"]),
                float(data["started_at"]), int(data["threads"]), int(data.get("seed", 0)),
-               Path(data["work_dir"]), dict(data.get("options", {})))
+               Path(data["work_dir"]), dict(data.get("options", {})), str(data.get("modality", "tabular")),
+               tuple(data.get("text_columns", ())))
 
 
 def canonical_label(value: Any) -> str:

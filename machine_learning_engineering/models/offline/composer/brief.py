@@ -91,7 +91,9 @@ def normalise_brief(brief: Mapping[str, Any]) -> dict[str, Any]:
 def task_dict(brief: Mapping[str, Any]) -> dict[str, Any]:
     """The TASK constant of generated scripts: what the script needs to know about the task."""
     columns = brief["columns"]
-    skip = set(brief["id_columns"]) | {brief["train_target_column"]} | set(brief["target_columns"])
+    # An id column profiled as text (a comment that is its own submission key) is an input too.
+    text_keys = {c["name"] for c in columns if c["role"] == "text"}
+    skip = (set(brief["id_columns"]) - text_keys) | {brief["train_target_column"]} | set(brief["target_columns"])
     by_role = {role: [c["name"] for c in columns if c["role"] == role and c["name"] not in skip] for role in FEATURE_ROLES}
     features = [c["name"] for c in columns if c["role"] in FEATURE_ROLES and c["name"] not in skip]
     return {

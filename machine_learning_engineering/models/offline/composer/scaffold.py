@@ -103,7 +103,8 @@ train_raw = train_raw[train_raw[TARGET].notna()].reset_index(drop=True)
 # Threads per model: on small data, thread start-up costs more than it saves.
 N_JOBS = int(os.environ.get("MLE_STAR_JOBS", "1" if len(train_raw) < 20000 else "2"))
 ${IMAGES}
-excluded = set(TASK["id_columns"]) | {TARGET, TASK["image_column"]}
+# Id columns are keys, not inputs, unless they hold text (a comment that is its own key).
+excluded = (set(TASK["id_columns"]) - set(TASK["text_columns"])) | {TARGET, TASK["image_column"]}
 FEATURES = [c for c in (TASK["feature_columns"] or train_raw.columns) if c in test_raw.columns and c not in excluded]
 FEATURES += [c for c in PIXEL_COLUMNS if c not in FEATURES]
 

@@ -30,15 +30,18 @@ def search_query(brief: dict) -> str:
     """What an engineer would search for, from the data's properties."""
     columns = brief.get("columns", [])
     roles = {c.get("role") for c in columns}
-    words = ["image pixels cnn" if brief.get("image_column") else "tabular gradient boosting",
-             brief["task_kind"], "classification" if brief["task_kind"] != "regression" else "regression",
+    if brief.get("image_column"):
+        kind = "image pixels cnn"
+    elif "text" in roles:
+        kind = "text nlp tf-idf n-grams"
+    else:
+        kind = "tabular gradient boosting"
+    words = [kind, brief["task_kind"], "classification" if brief["task_kind"] != "regression" else "regression",
              brief.get("metric", "")]
     if "categorical" in roles:
         words.append("categorical")
     if any(c.get("missing_frac", 0) > 0 for c in columns):
         words.append("missing values")
-    if "text" in roles:
-        words.append("text")
     if brief.get("n_train", 0) < 2000:
         words.append("small data")
     return " ".join(w for w in words if w)

@@ -1,0 +1,56 @@
+"""The simple baseline of a task's kind, the bar the agent must clear on the MLE-bench-Lite stand-ins.
+
+- text: TF-IDF of word unigrams and bigrams over the text columns joined, then logistic regression (ridge
+  regression for a numeric target), default strength.
+- image: the flattened grayscale pixels scaled to [0, 1], then the same linear models.
+- table: default LightGBM (`lightgbm_default.py`).
+No tuning: a baseline is what anyone would try first.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, Ridge
+
+import lightgbm_default
+from common import Job, main_guard, predictions_frame, read_tables, target_values, write_submission
+
+
+def _features(job: Job, train: pd.DataFrame, test: pd.DataFrame):
+    if job.modality == "text":
+        def joined(frame: pd.DataFrame) -> pd.Series:
+            return frame[list(job.text_columns)].fillna("").astype(str).agg(" ".join, axis=1)
+        vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        return vectoriser.fit_transform(joined(train)), vectoriser.transform(joined(test))
+    columns = list(job.feature_columns)
+    scale = lambda frame: frame[columns].fillna(0).to_numpy(dtype=float) / 255.0  # noqa: E731
+    return scale(train), scale(test)
+
+
+def run(job: Job) -> None:
+    if job.modality not in ("text", "image"):
+        lightgbm_default.run(job)
+        return
+    train, test = read_tables(job)
+    train_x, test_x = _features(job, train, test)
+    parts = []
+    for target in job.targets:
+        y = target_values(train, target)
+        if target.kind == "regression":
+            parts.append(predictions_frame(target, len(test), values=Ridge().fit(train_x, y).predict(test_x)))
+            continue
+        model = LogisticRegression(max_iter=2000, random_state=job.seed).fit(train_x, np.asarray(y))
+        if target.output == "label":
+            parts.append(predictions_frame(target, len(test), labels=model.predict(test_x)))
+        else:
+            parts.append(predictions_frame(target, len(test), proba=model.predict_proba(test_x),
+                                           proba_classes=model.classes_))
+    write_submission(job, test, parts)
+
+
+if __name__ == "__main__":
+    sys.exit(main_guard(run))

@@ -1,0 +1,45 @@
+"""Local stand-ins for the MLE-bench-Lite competitions, built offline in MLE-bench's prepared layout.
+
+    from machine_learning_engineering.bundled_tasks.lite import build_lite
+    roots = build_lite("lite-tasks")            # or: mle-star tasks lite-tasks --suite lite
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from .competition import SIZES, Competition, Size, StandIn, write_competition
+from .fortunes import MissingSourceError
+from .tables import nyc_taxi_fare, tabular_playground_dec_2021, tabular_playground_may_2022
+from .text import detecting_insults, spooky_author
+
+STAND_INS: tuple[StandIn, ...] = (
+    StandIn("detecting-insults-in-social-commentary", "text", "roc_auc", detecting_insults),
+    StandIn("new-york-city-taxi-fare-prediction", "table", "rmse", nyc_taxi_fare),
+    StandIn("spooky-author-identification", "text", "log_loss", spooky_author),
+    StandIn("tabular-playground-series-dec-2021", "table", "accuracy", tabular_playground_dec_2021),
+    StandIn("tabular-playground-series-may-2022", "table", "roc_auc", tabular_playground_may_2022),
+)
+STAND_INS_BY_NAME: dict[str, StandIn] = {s.name: s for s in STAND_INS}
+LITE_TASK_NAMES: tuple[str, ...] = tuple(STAND_INS_BY_NAME)
+
+
+def build_lite(out_dir: Path | str, names: Sequence[str] | None = None, *, size: Size = "full",
+               overwrite: bool = False) -> list[Path]:
+    """Builds the named stand-ins (all by default) under `out_dir` and returns their roots in order.
+
+    Raises:
+        ValueError: a name is not a stand-in.
+        MissingSourceError: the data a stand-in is built from is not installed (the message says how).
+    """
+    names = LITE_TASK_NAMES if names is None else tuple(names)
+    unknown = [n for n in names if n not in STAND_INS_BY_NAME]
+    if unknown:
+        raise ValueError(f"unknown stand-in(s) {', '.join(map(repr, unknown))}; choose from: "
+                         f"{', '.join(LITE_TASK_NAMES)}")
+    return [write_competition(STAND_INS_BY_NAME[n], out_dir, size=size, overwrite=overwrite) for n in names]
+
+
+__all__ = ["Competition", "LITE_TASK_NAMES", "MissingSourceError", "SIZES", "STAND_INS", "Size", "StandIn",
+           "build_lite"]

@@ -1,0 +1,87 @@
+"""Debian's fortune collections as labelled text: the offline source of the text stand-ins.
+
+The `fortunes` package installs one file per collection under /usr/share/games/fortunes (entries
+separated by lines holding a single `%`). A collection's name is its label; the text is the entry with
+its attribution line (`-- Author`) removed, so a model must learn the style and topic, not the names.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+FORTUNE_DIR = Path(os.environ.get("MLE_STAR_FORTUNE_DIR", "/usr/share/games/fortunes"))
+DEBIAN_PACKAGE = "fortunes"
+
+_ATTRIBUTION = re.compile(r"^\s*--\s")
+_OVERSTRIKE = re.compile(r".\x08")
+
+
+class MissingSourceError(RuntimeError):
+    """The data a stand-in is built from is not on this machine; the message says how to install it."""
+
+
+def ensure_fortunes() -> Path:
+    """The fortunes folder, installing Debian's package first when it is missing and this process may.
+
+    Raises:
+        MissingSourceError: the collections are missing and cannot be installed here.
+    """
+    if not FORTUNE_DIR.is_dir() and os.geteuid() == 0 and shutil.which("apt-get"):
+        _apt_install(DEBIAN_PACKAGE)
+    if not FORTUNE_DIR.is_dir():
+        raise MissingSourceError(
+            f"the text stand-ins are built from Debian's fortune collections, and {FORTUNE_DIR} does not exist. "
+            f"Install them (`sudo apt-get install {DEBIAN_PACKAGE}`) or point MLE_STAR_FORTUNE_DIR at a folder "
+            f"of fortune files.")
+    return FORTUNE_DIR
+
+
+def _apt_install(package: str) -> None:
+    """Install a Debian package quietly; a fresh machine's empty package lists are refreshed once."""
+    quiet = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, "check": False,
+             "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    install = ["apt-get", "install", "-y", "-qq", package]
+    if subprocess.run(install, **quiet).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], **quiet)
+        subprocess.run(install, **quiet)
+
+
+def read_collection(name: str) -> list[str]:
+    """The entries of one collection, each on one line with its whitespace collapsed; empty ones dropped.
+
+    Raises:
+        MissingSourceError: the collection is not installed.
+    """
+    path = ensure_fortunes() / name
+    if not path.is_file():
+        raise MissingSourceError(f"fortune collection {name!r} is missing from {path.parent}; reinstall "
+                                 f"Debian's {DEBIAN_PACKAGE} package (`sudo apt-get install --reinstall "
+                                 f"{DEBIAN_PACKAGE}`).")
+    raw = path.read_bytes().decode("utf-8", errors="replace")
+    entries = []
+    for block in raw.split("\n%\n"):
+        lines = [line for line in _OVERSTRIKE.sub("", block).splitlines()
+                 if line.strip() != "%" and not _ATTRIBUTION.match(line)]
+        text = " ".join(" ".join(lines).split())
+        if text:
+            entries.append(text)
+    return entries
+
+
+def labelled_texts(groups: dict[str, tuple[str, ...]], max_chars: int) -> list[tuple[str, str]]:
+    """(text, label) pairs: each label's collections, entries of at most `max_chars` characters.
+
+    A text found under two labels is dropped from both (its label would be a coin toss); a text repeated
+    under one label is kept once.
+    """
+    seen: dict[str, set[str]] = {}
+    for label, collections in groups.items():
+        for collection in collections:
+            for text in read_collection(collection):
+                if len(text) <= max_chars:
+                    seen.setdefault(text, set()).add(label)
+    return [(text, next(iter(labels))) for text, labels in seen.items() if len(labels) == 1]

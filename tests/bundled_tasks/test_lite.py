@@ -1,0 +1,181 @@
+"""The MLE-bench-Lite stand-ins build offline in the competitions' layouts, load with the right kind and
+metric, grade on their private answers, and the offline agent solves a tiny one end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from machine_learning_engineering.bundled_tasks.lite import (LITE_TASK_NAMES, MissingSourceError, build_lite,
+                                                             fortunes)
+from machine_learning_engineering.task import check_submission, grade, load_task
+
+try:
+    fortunes.ensure_fortunes()
+except MissingSourceError as exc:  # pragma: no cover - depends on the machine
+    pytest.skip(f"fortune collections unavailable: {exc}", allow_module_level=True)
+
+INSULTS, SPOOKY = "detecting-insults-in-social-commentary", "spooky-author-identification"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("lite")
+    build_lite(out, size="tiny")
+    return out
+
+
+def _public(root: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(root / "prepared" / "public" / name, keep_default_na=False)
+
+
+def test_every_stand_in_has_the_competition_files_and_columns(tiny):
+    spooky, insults = tiny / SPOOKY, tiny / INSULTS
+    assert sorted(p.name for p in (spooky / "prepared" / "public").iterdir()) == [
+        "description.md", "sample_submission.csv", "test.csv", "train.csv"]
+    assert list(_public(spooky, "train.csv").columns) == ["id", "text", "author"]
+    assert list(_public(spooky, "test.csv").columns) == ["id", "text"]
+    assert list(_public(spooky, "sample_submission.csv").columns) == ["id", "EAP", "HPL", "MWS"]
+    assert set(_public(spooky, "train.csv")["author"]) == {"EAP", "HPL", "MWS"}
+
+    assert sorted(p.name for p in (insults / "prepared" / "public").iterdir()) == [
+        "description.md", "sample_submission_null.csv", "test.csv", "train.csv"]
+    train = _public(insults, "train.csv")
+    assert list(train.columns) == ["Insult", "Date", "Comment"]
+    assert list(_public(insults, "test.csv").columns) == ["Date", "Comment"]
+    assert list(_public(insults, "sample_submission_null.csv").columns) == ["Insult", "Date", "Comment"]
+    assert set(train["Insult"]) == {0, 1}
+    assert train["Comment"].str.match(r'^".*"$').all()
+    dates = train["Date"][train["Date"] != ""]
+    assert 0 < len(dates) < len(train) and dates.str.fullmatch(r"\d{14}Z").all()
+    private = pd.read_csv(insults / "prepared" / "private" / "test.csv")
+    assert set(private["Usage"]) == {"PublicTest", "PrivateTest"}
+
+
+def test_test_passages_are_not_in_train(tiny):
+    for name, column in ((SPOOKY, "text"), (INSULTS, "Comment")):
+        train, test = _public(tiny / name, "train.csv"), _public(tiny / name, "test.csv")
+        assert not set(train[column]) & set(test[column])
+
+
+def test_a_build_is_deterministic_and_a_new_size_replaces_the_old(tmp_path, tiny):
+    again = build_lite(tmp_path, [SPOOKY], size="tiny")[0]
+    assert (again / "prepared" / "public" / "train.csv").read_bytes() == \
+        (tiny / SPOOKY / "prepared" / "public" / "train.csv").read_bytes()
+    full = build_lite(tmp_path, [SPOOKY], size="full")[0]
+    assert json.loads((full / "prepared" / "build.json").read_text()) == {"size": "full"}
+    assert len(_public(full, "train.csv")) > 5 * len(_public(tiny / SPOOKY, "train.csv"))
+    assert not list(tmp_path.glob(".*partial"))
+
+
+# name -> (public files, task kind, prediction format, metric, id columns, submission target columns)
+EXPECTED = {
+    INSULTS: ({"train.csv", "test.csv", "sample_submission_null.csv"}, "binary", "probability", "roc_auc",
+              ("Date", "Comment"), ("Insult",)),
+    "new-york-city-taxi-fare-prediction": ({"labels.csv", "test.csv", "sample_submission.csv"}, "regression", "value",
+                                           "rmse", ("key",), ("fare_amount",)),
+    SPOOKY: ({"train.csv", "test.csv", "sample_submission.csv"}, "multiclass", "class_probabilities", "log_loss",
+             ("id",), ("EAP", "HPL", "MWS")),
+    "tabular-playground-series-dec-2021": ({"train.csv", "test.csv", "sample_submission.csv"}, "multiclass", "label",
+                                           "accuracy", ("Id",), ("Cover_Type",)),
+    "tabular-playground-series-may-2022": ({"train.csv", "test.csv", "sample_submission.csv"}, "binary",
+                                           "probability", "roc_auc", ("id",), ("target",)),
+}
+
+
+def test_every_stand_in_is_expected_here():
+    assert set(LITE_TASK_NAMES) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_task_layer_infers_each_kind_and_metric(tiny, name):
+    files, kind, fmt, metric, ids, targets = EXPECTED[name]
+    public = tiny / name / "prepared" / "public"
+    assert {p.name for p in public.iterdir()} == files | {"description.md"}
+    task = load_task(tiny / name)
+    assert (task.task_kind, task.prediction_format, task.metric.name) == (kind, fmt, metric)
+    assert (tuple(task.id_columns), tuple(task.target_columns)) == (ids, targets)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_private_answers_grade_perfect_and_the_sample_submission_is_valid(tiny, tmp_path, name):
+    task = load_task(tiny / name)
+    answers = pd.read_csv(tiny / name / "prepared" / "private" / "test.csv", keep_default_na=False)
+    answers[list(task.id_columns) + list(task.target_columns)].to_csv(tmp_path / "gold.csv", index=False)
+    perfect = {"roc_auc": 1.0, "accuracy": 1.0, "rmse": 0.0, "log_loss": 0.0}[task.metric.name]
+    assert grade(tmp_path / "gold.csv", task) == pytest.approx(perfect, abs=0.01)
+    sample = next((tiny / name / "prepared" / "public").glob("sample_submission*.csv"))
+    assert check_submission(sample, task) == []
+
+
+def test_constant_submissions_score_what_a_constant_scores(tiny):
+    insults = load_task(tiny / INSULTS)
+    assert grade(tiny / INSULTS / "prepared" / "public" / "sample_submission_null.csv", insults) == pytest.approx(0.5)
+    spooky = load_task(tiny / SPOOKY)
+    sample = tiny / SPOOKY / "prepared" / "public" / "sample_submission.csv"
+    assert grade(sample, spooky) == pytest.approx(1.0986, abs=0.01)  # the priors are near uniform
+
+
+def test_table_stand_ins_keep_the_originals_quirks(tiny):
+    taxi = _public(tiny / "new-york-city-taxi-fare-prediction", "labels.csv")
+    assert taxi["pickup_datetime"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC").all()
+    assert taxi["key"].is_unique and taxi["fare_amount"].astype(float).gt(2.5).all()
+    may = pd.read_csv(tiny / "tabular-playground-series-may-2022" / "prepared" / "public" / "train.csv")
+    assert list(may.columns) == ["id", *[f"f_{i:02d}" for i in range(31)], "target"]
+    assert may["f_27"].str.fullmatch(r"[A-T]{10}").all()
+    cover = pd.read_csv(tiny / "tabular-playground-series-dec-2021" / "prepared" / "public" / "train.csv")
+    assert cover[[f"Soil_Type{i}" for i in range(1, 41)]].sum(axis=1).eq(1).all()
+    assert set(cover["Cover_Type"]) <= set(range(1, 8))
+
+
+def test_fortune_files_are_parsed_without_attributions(tmp_path, monkeypatch):
+    (tmp_path / "a").write_text("First  line\n  and its second.\n\t\t-- Some Author\n%\nSame\n%\n\n%\nSame\n")
+    (tmp_path / "b").write_text("Same\n%\nOnly b\n")
+    monkeypatch.setattr(fortunes, "FORTUNE_DIR", tmp_path)
+    assert fortunes.read_collection("a") == ["First line and its second.", "Same", "Same"]
+    pairs = fortunes.labelled_texts({"x": ("a",), "y": ("b",)}, max_chars=100)
+    assert sorted(pairs) == [("First line and its second.", "x"), ("Only b", "y")]
+    with pytest.raises(MissingSourceError, match="reinstall"):
+        fortunes.read_collection("missing")
+
+
+def test_missing_collections_say_how_to_install_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(fortunes, "FORTUNE_DIR", tmp_path / "nowhere")
+    monkeypatch.setattr(fortunes.os, "geteuid", lambda: 1000)
+    with pytest.raises(MissingSourceError, match="apt-get install fortunes"):
+        build_lite(tmp_path / "out", [INSULTS], size="tiny")
+    assert not (tmp_path / "out" / INSULTS).exists()
+
+
+def test_cli_builds_the_lite_suite_and_refuses_unknown_names(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "machine_learning_engineering.cli", "tasks", str(tmp_path),
+                          "--suite", "lite", "--tiny"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert [Path(line).name for line in run.stdout.split()] == list(LITE_TASK_NAMES)
+    bad = subprocess.run([sys.executable, "-m", "machine_learning_engineering.cli", "tasks", str(tmp_path),
+                          "--suite", "lite", "--only", "no-such-competition"], capture_output=True, text=True,
+                         timeout=300)
+    assert bad.returncode == 2 and "unknown stand-in" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("name, better_than", [(INSULTS, 0.6), ("new-york-city-taxi-fare-prediction", 5.0)])
+def test_the_offline_agent_solves_a_tiny_stand_in(tiny, tmp_path, name, better_than):
+    from machine_learning_engineering.cli import run_agent
+    from machine_learning_engineering.config import Settings
+
+    settings = Settings(num_solutions=1, num_candidates=2, outer_steps=1, extra_outer_steps=0, inner_steps=1,
+                        small_data_repeats=1, ensemble_rounds=1, time_budget_s=240, script_timeout_s=120,
+                        runs_dir=tmp_path / "runs")
+    run_dir = tmp_path / "run"
+    final = asyncio.run(run_agent(tiny / name, settings, run_dir))
+    task = load_task(tiny / name)
+    assert final and not final["problems"]
+    assert check_submission(run_dir / "submission.csv", task) == []
+    score = grade(run_dir / "submission.csv", task)
+    assert score > better_than if task.metric.higher_is_better else score < better_than
