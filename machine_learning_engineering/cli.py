@@ -162,6 +162,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except TaskError as exc:
         print(f"mle-star: {exc}", file=sys.stderr)
         return 2
+    if settings.model_for("candidate_writer") == "offline":
+        from .models.offline.composer.brief import unsupported_task
+
+        reason = unsupported_task(task.task_kind, task.prediction_format)
+        if reason:
+            print(f"mle-star: {task.name}: {reason}", file=sys.stderr)
+            return 2
     from rich.console import Console
 
     from .record.progress import ProgressView, summary

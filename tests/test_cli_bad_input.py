@@ -166,6 +166,16 @@ def _unknown_metric_description(tmp: Path) -> Path:
     return _task(tmp / "t", description="# Claims\n\nSubmissions are scored using the normalized Gini coefficient.\n")
 
 
+def _ranked_labels(tmp: Path) -> Path:
+    frames = binary_frames()
+    letters = np.array(list("abcd"))
+    train = frames["train"].assign(target=letters[np.arange(len(frames["train"])) % 4])
+    sample = frames["sample"].assign(target="a b c")
+    answers = frames["answers"].assign(target="a")
+    return _task(tmp / "t", train=train, sample=sample, answers=answers,
+                 description="# Toy\n\nSubmissions are evaluated on mean average precision at 3 (MAP@3).\n")
+
+
 def _yaml_file(text: str) -> Callable[[Path], Path]:
     def build(tmp: Path) -> Path:
         root = _task(tmp / "t")
@@ -193,6 +203,8 @@ TASK_CASES = {
     "unknown metric in task.yaml": (_unknown_metric_yaml, ["task.yaml: unknown metric 'gini'", "roc_auc"]),
     "unknown metric in description": (_unknown_metric_description,
                                       ["metric this agent does not know ('the normalized gini coefficient')"]),
+    "ranked labels, offline": (_ranked_labels, ["does not write ranked label lists (MAP@K submissions) yet",
+                                                "--model gemini-2.5-pro"]),
     "task.yaml syntax": (_yaml_file("metric: rmse\n  id_column: id\n"),
                          ["task.yaml is not valid YAML (line 2, column 12: mapping values are not allowed here)"]),
     "task.yaml type": (_yaml_file("metric: [rmse]\n"), ["`metric` must be one value, not a list (['rmse'])"]),

@@ -38,6 +38,13 @@ BUNDLED_DIR = Path(__file__).resolve().parent
 
 MODALITIES = ("tabular", "image", "text")
 TASK_KINDS = ("binary", "multiclass", "regression")
+# A multilabel task fits one binary model per label column, so binary cards, recipes and strategies serve it.
+MODEL_KIND_OF = {"multilabel": "binary"}
+
+
+def model_task_kind(task_kind: str | None) -> str | None:
+    """The task kind of the models that solve a task of `task_kind` (multilabel -> binary)."""
+    return MODEL_KIND_OF.get(task_kind, task_kind) if task_kind is not None else None
 BLOCKS = ("setup", "preprocessing", "features", "model", "validation", "postprocess", "submission")
 CONDITION_KEYS = (
     "task_kinds", "metrics", "prediction_formats", "families",
@@ -183,6 +190,7 @@ class EnsembleStrategy:
         """Whether the strategy suits the brief (or just a task kind / metric)."""
         if brief is not None:
             return conditions_hold(self.applies_to, brief)
+        task_kind = model_task_kind(task_kind)
         if task_kind is not None and task_kind not in self.applies_to.get("task_kinds", TASK_KINDS):
             return False
         if metric is not None and "metrics" in self.applies_to and metric not in self.applies_to["metrics"]:
@@ -206,7 +214,7 @@ def brief_properties(brief: Mapping[str, Any]) -> dict[str, Any]:
     target = brief.get("target") or {}
     low, skew = target.get("min"), target.get("skew")
     return {
-        "task_kind": brief.get("task_kind"),
+        "task_kind": model_task_kind(brief.get("task_kind")),
         "metric": brief.get("metric"),
         "prediction_format": brief.get("prediction_format"),
         "has_categoricals": roles["categorical"] > 0,
@@ -308,7 +316,7 @@ class Catalog:
         for card, score in zip(self.cards.values(), scores):
             if modalities is not None and card.modality not in modalities:
                 continue
-            if task_kind is not None and task_kind not in card.task_kinds:
+            if task_kind is not None and model_task_kind(task_kind) not in card.task_kinds:
                 continue
             if available_only and not card.available:
                 continue

@@ -23,7 +23,9 @@ SCRIPT_CONTRACT = """\
 - Write the submission to `./submission/submission.csv` with exactly the sample submission's columns and ids.
 - Write out-of-fold predictions for the training rows to `./artifacts/oof.npy` and test predictions to
   `./artifacts/test_pred.npy` (class probabilities for classification, in the order of the brief's classes;
-  the probability of the positive class for binary tasks; values for regression), and `./artifacts/meta.json`.
+  the probability of the positive class for binary tasks; values for regression; with several
+  `train_target_columns`, one column per target in that order: each label's probability of 1 for
+  multilabel, each target's values for regression), and `./artifacts/meta.json`.
 - Validate with k-fold cross-validation (stratified for classification) using the brief's seed and folds;
   when the brief's `n_repeats` is above 1, repeat the split that many times (seed + repeat) and average the
   out-of-fold and test predictions. Fit every preprocessing step on training folds only: never on the test set.

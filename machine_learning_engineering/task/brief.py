@@ -44,6 +44,7 @@ def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: i
         "id_columns": list(task.id_columns),
         "target_columns": list(task.target_columns),
         "train_target_column": task.train_target_columns[0] if task.train_target_columns else None,
+        "train_target_columns": list(task.train_target_columns),
         "classes": list(task.classes[:MAX_CLASSES]) if task.classes is not None else None,
         "n_train": n_train,
         "n_test": profile.get("test", {}).get("n_rows"),

@@ -174,8 +174,21 @@ def test_ensemble_script_checks_strategy(catalog, regression_brief):
 
 def test_brief_validation_names_the_field(brief):
     with pytest.raises(ValueError, match="'task_kind'"):
-        normalise_brief({**brief, "task_kind": "multilabel"})
+        normalise_brief({**brief, "task_kind": "ranking"})
     with pytest.raises(ValueError, match="'metric'"):
         normalise_brief({**brief, "metric": "rmse"})
     with pytest.raises(ValueError, match="'prediction_format'"):
         normalise_brief({**brief, "task_kind": "multiclass", "prediction_format": "probability"})
+
+
+def test_several_targets_need_one_train_column_per_submission_column(regression_brief):
+    two = {**regression_brief, "target_columns": ["a", "b"], "train_target_column": "a",
+           "train_target_columns": ["a", "b"]}
+    assert normalise_brief(two)["train_target_columns"] == ["a", "b"]
+    with pytest.raises(ValueError, match="'train_target_columns' has 2"):
+        normalise_brief({**two, "target_columns": ["a", "b", "c"]})
+    labels = {**two, "task_kind": "multilabel", "metric": "roc_auc", "prediction_format": "probability",
+              "higher_is_better": True}
+    assert normalise_brief(labels)["classes"] is None
+    with pytest.raises(ValueError, match="class_probabilities"):
+        normalise_brief({**labels, "prediction_format": "class_probabilities"})

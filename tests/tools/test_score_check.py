@@ -271,9 +271,9 @@ def _scaffold_scorer(metric: str, task_kind: str, n_classes: int, y_all: np.ndar
     """The generated scripts' `score_predictions`, taken from the scaffold's source."""
     tree = ast.parse(scaffold.SETUP.substitute(TASK="{}", IMAGES=""))
     wanted = [node for node in tree.body if isinstance(node, ast.FunctionDef)
-              and node.name in ("proba_matrix", "pred_labels", "score_predictions")]
+              and node.name in ("proba_matrix", "pred_labels", "score_predictions", "score_column")]
     namespace = {"np": np, "skm": skm, "METRIC": metric, "IS_CLASSIFICATION": task_kind != "regression",
-                 "N_CLASSES": n_classes, "y_all": y_all}
+                 "N_CLASSES": n_classes, "y_all": y_all, "MULTI_OUTPUT": np.ndim(y_all) == 2}
     exec(compile(ast.Module(body=wanted, type_ignores=[]), "scaffold", "exec"), namespace)
     return namespace["score_predictions"]
 
@@ -311,3 +311,17 @@ def test_the_scaffold_and_the_registry_agree(task_kind, metric):
     truth = y if classes is None else np.asarray(classes, dtype=object)[y]
     ours = _scaffold_scorer(metric, task_kind, len(classes or [None]), y)(y, pred)
     assert ours == pytest.approx(score_oof(get_metric(metric), task_kind, classes, truth, pred), rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("task_kind, metric", [("multilabel", "roc_auc"), ("multilabel", "log_loss"),
+                                               ("regression", "rmsle"), ("regression", "rmse")])
+def test_several_targets_score_the_mean_over_columns_as_the_host_does(task_kind, metric):
+    columns = [_predictions("binary" if task_kind == "multilabel" else "regression", seed=seed) for seed in (1, 2, 3)]
+    y, pred = np.column_stack([c[0] for c in columns]), np.column_stack([c[1] for c in columns])
+    if task_kind == "regression":
+        y = y.astype(float)
+    ours = _scaffold_scorer(metric, task_kind, 2 if task_kind == "multilabel" else 1, y)(y, pred)
+    classes = ["a", "b", "c"] if task_kind == "multilabel" else None
+    # The host clips 1 to 1 - 1e-15 in floating point (1.1e-15 away), the scripts renormalise: exact 0/1
+    # predictions differ in the fifth digit.
+    assert ours == pytest.approx(score_oof(get_metric(metric), task_kind, classes, y, pred), rel=1e-4)

@@ -11,12 +11,14 @@ from typing import Sequence
 
 from .competition import SIZES, Competition, Size, StandIn, write_competition
 from .fortunes import MissingSourceError
-from .tables import nyc_taxi_fare, tabular_playground_dec_2021, tabular_playground_may_2022
-from .text import detecting_insults, spooky_author
+from .tables import nomad2018, nyc_taxi_fare, tabular_playground_dec_2021, tabular_playground_may_2022
+from .text import detecting_insults, jigsaw_toxic, spooky_author
 
 STAND_INS: tuple[StandIn, ...] = (
     StandIn("detecting-insults-in-social-commentary", "text", "roc_auc", detecting_insults),
+    StandIn("jigsaw-toxic-comment-classification-challenge", "text", "roc_auc", jigsaw_toxic),
     StandIn("new-york-city-taxi-fare-prediction", "table", "rmse", nyc_taxi_fare),
+    StandIn("nomad2018-predict-transparent-conductors", "table", "rmsle", nomad2018),
     StandIn("spooky-author-identification", "text", "log_loss", spooky_author),
     StandIn("tabular-playground-series-dec-2021", "table", "accuracy", tabular_playground_dec_2021),
     StandIn("tabular-playground-series-may-2022", "table", "roc_auc", tabular_playground_may_2022),

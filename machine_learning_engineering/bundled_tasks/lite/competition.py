@@ -15,11 +15,12 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable, Literal, Union
 
 import pandas as pd
 
 Size = Literal["full", "tiny"]
+FileContent = Union[pd.DataFrame, str, bytes]
 SIZES: tuple[Size, ...] = ("full", "tiny")
 SEED = 20261204
 
@@ -29,13 +30,13 @@ class Competition:
     """The files of one built stand-in.
 
     Attributes:
-        public: file name -> table, written under prepared/public/.
-        private: file name -> table, written under prepared/private/.
+        public: relative path -> table (written as CSV) or file content, written under prepared/public/.
+        private: the same, written under prepared/private/.
         description: the text of prepared/public/description.md.
     """
 
-    public: dict[str, pd.DataFrame]
-    private: dict[str, pd.DataFrame]
+    public: dict[str, FileContent]
+    private: dict[str, FileContent]
     description: str
 
 
@@ -71,8 +72,8 @@ def write_competition(stand_in: StandIn, out_dir: Path | str, *, size: Size = "f
         for part, tables in (("public", competition.public), ("private", competition.private)):
             folder = staging / "prepared" / part
             folder.mkdir(parents=True)
-            for name, table in tables.items():
-                table.to_csv(folder / name, index=False, lineterminator="\n")
+            for name, content in tables.items():
+                _write(folder / name, content)
         (staging / "prepared" / "public" / "description.md").write_text(competition.description, encoding="utf-8")
         (staging / "prepared" / "build.json").write_text(json.dumps({"size": size}) + "\n", encoding="utf-8")
     except BaseException:
@@ -82,6 +83,16 @@ def write_competition(stand_in: StandIn, out_dir: Path | str, *, size: Size = "f
     root.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staging, root)
     return root
+
+
+def _write(path: Path, content: FileContent) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, pd.DataFrame):
+        content.to_csv(path, index=False, lineterminator="\n")
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
 
 
 def _built_size(root: Path) -> str | None:

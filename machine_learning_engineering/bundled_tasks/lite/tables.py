@@ -6,6 +6,9 @@ tabular-playground-series-dec-2021: the competition's data was synthetic (a gene
     forest cover types); so is this one, from class-conditional distributions with the same columns; accuracy.
 tabular-playground-series-may-2022: synthetic too, like the original: numeric features whose interactions
     decide the target, and a 10-letter string feature whose letters matter; ROC AUC.
+nomad2018-predict-transparent-conductors: synthetic (Al, Ga, In) oxide crystals whose two targets follow
+    physical trends (band gap from composition with bowing, formation energy from mixing and strain),
+    with a geometry.xyz file per crystal; mean column-wise RMSLE over the two targets.
 """
 
 from __future__ import annotations
@@ -164,6 +167,123 @@ def tabular_playground_may_2022(size: Size) -> Competition:
         private={"test.csv": test},
         description=_MAY_DESCRIPTION.format(n_train=len(train), n_test=len(test)),
     )
+
+
+# ----------------------------------------------------------------------------- oxide crystals, two targets
+
+SPACEGROUPS = {12: (0.02, -0.25), 33: (0.04, -0.1), 167: (0.05, 0.15), 194: (0.03, 0.05), 206: (0.0, 0.0),
+               227: (0.06, -0.4)}  # spacegroup -> (formation energy offset, band gap offset)
+ATOM_COUNTS = (10, 20, 30, 40, 60, 80)
+GAP = {"al": 7.0, "ga": 4.6, "in": 2.6}  # band gaps of the pure oxides (eV), Vegard-like in between
+RADIUS = {"al": 0.94, "ga": 1.0, "in": 1.12}  # relative cell size of the pure oxides
+
+
+def nomad2018(size: Size) -> Competition:
+    """Two targets of (Al_x Ga_y In_z)2 O3 crystals from their composition, symmetry and cell."""
+    n = _rows(size, 2_400)
+    rng = np.random.default_rng(SEED)
+    spacegroup = rng.choice(list(SPACEGROUPS), p=[0.14, 0.15, 0.14, 0.21, 0.19, 0.17], size=n)
+    atoms = rng.choice(ATOM_COUNTS, p=[0.1, 0.12, 0.18, 0.35, 0.1, 0.15], size=n)
+    metals = (atoms * 0.4).astype(int)
+    # Compositions on the grid of whole metal atoms, as a real cell's are.
+    shares = rng.dirichlet((0.7, 0.7, 0.7), size=n)
+    counts = np.floor(shares * metals[:, None]).astype(int)
+    counts[:, 0] += metals - counts.sum(axis=1)
+    fraction = counts / metals[:, None]
+    x_al, x_ga, x_in = fraction.T
+    size_factor = x_al * RADIUS["al"] + x_ga * RADIUS["ga"] + x_in * RADIUS["in"]
+    base = np.cbrt(atoms * 10.5) * size_factor
+    frame = pd.DataFrame({"id": np.arange(n), "spacegroup": spacegroup, "number_of_total_atoms": atoms.astype(float),
+                          "percent_atom_al": x_al.round(4), "percent_atom_ga": x_ga.round(4),
+                          "percent_atom_in": x_in.round(4)})
+    stretch = rng.normal(1.0, 0.12, size=(n, 3)) * np.where(np.isin(spacegroup, (12, 33)), 1.25, 1.0)[:, None]
+    for i in range(3):
+        frame[f"lattice_vector_{i + 1}_ang"] = (base * stretch[:, i]).round(4)
+    hexagonal = np.isin(spacegroup, (167, 194))
+    frame["lattice_angle_alpha_degree"] = (90 + rng.normal(0, 0.5, n) + 13 * (spacegroup == 167)).round(4)
+    frame["lattice_angle_beta_degree"] = (90 + rng.normal(0, 0.5, n) + 13 * (spacegroup == 12)).round(4)
+    frame["lattice_angle_gamma_degree"] = (np.where(hexagonal, 120, 90) + rng.normal(0, 0.5, n)).round(4)
+    offsets = np.array([SPACEGROUPS[g] for g in spacegroup])
+    strain = np.abs(stretch - 1).mean(axis=1)
+    mixing = x_al * x_ga + x_al * x_in + x_ga * x_in
+    formation = 0.08 + 0.35 * mixing + 0.25 * x_al * x_in + offsets[:, 0] + 0.4 * strain + rng.normal(0, 0.02, n)
+    gap = (x_al * GAP["al"] + x_ga * GAP["ga"] + x_in * GAP["in"] - 2.2 * x_al * x_in - 0.8 * x_ga * x_in
+           + offsets[:, 1] - 1.5 * strain + rng.normal(0, 0.12, n))
+    frame["formation_energy_ev_natom"] = np.clip(formation, 0.0, None).round(4)
+    frame["bandgap_energy_ev"] = np.clip(gap, 0.0, None).round(4)
+    geometry = {i: _geometry(rng, frame.iloc[i], counts[i], int(atoms[i])) for i in range(n)}
+    train, test = train_test_split(frame, test_size=0.1, random_state=SEED)
+    files: dict[str, object] = {}
+    parts = []
+    # Like MLE-bench's split: train and test ids each count from 1 (so an id alone is not unique).
+    for part, rows in (("train", train), ("test", test)):
+        rows = rows.copy()
+        new_ids = np.arange(1, len(rows) + 1)
+        for new_id, old_id in zip(new_ids, rows["id"]):
+            files[f"{part}/{new_id}/geometry.xyz"] = geometry[int(old_id)]
+        rows["id"] = new_ids
+        parts.append(rows.reset_index(drop=True))
+    train, test = parts
+    targets = ["formation_energy_ev_natom", "bandgap_energy_ev"]
+    sample = test[["id"]].assign(formation_energy_ev_natom=0.1779, bandgap_energy_ev=1.8892)
+    return Competition(
+        public={"train.csv": train, "test.csv": test.drop(columns=targets), "sample_submission.csv": sample, **files},
+        private={"test.csv": test},
+        description=_NOMAD_DESCRIPTION.format(n_train=len(train), n_test=len(test)),
+    )
+
+
+def _geometry(rng: np.random.Generator, row: pd.Series, metal_counts: np.ndarray, n_atoms: int) -> str:
+    """An xyz-style file: the cell's three lattice vectors, then one line per atom (position, element)."""
+    a, b, c = (row[f"lattice_vector_{i}_ang"] for i in (1, 2, 3))
+    gamma = np.radians(row["lattice_angle_gamma_degree"])
+    vectors = np.array([[a, 0, 0], [b * np.cos(gamma), b * np.sin(gamma), 0], [0, 0, c]])
+    elements = ["Al"] * metal_counts[0] + ["Ga"] * metal_counts[1] + ["In"] * metal_counts[2]
+    elements += ["O"] * (n_atoms - len(elements))
+    lines = ["# one crystal cell: lattice vectors (angstrom), then atoms as x y z element"]
+    lines += [f"lattice_vector {v[0]:.8f} {v[1]:.8f} {v[2]:.8f} " for v in vectors]
+    for element, position in zip(elements, rng.random((n_atoms, 3)) @ vectors):
+        lines.append(f"atom {position[0]:.8f} {position[1]:.8f} {position[2]:.8f} {element}")
+    return "\n".join(lines) + "\n"
+
+
+_NOMAD_DESCRIPTION = """\
+# Nomad2018 Predicting Transparent Conductors (local stand-in)
+
+## Overview
+
+Predict two properties of each (Al, Ga, In) sesquioxide crystal: its formation energy per atom
+(`formation_energy_ev_natom`, eV) and its band gap (`bandgap_energy_ev`, eV).
+
+This is a local stand-in for the Kaggle competition of the same name, with its exact files, columns and
+metric. The crystals are synthetic: the band gap moves from indium's to aluminium's with the composition,
+bowing where the metals mix; the formation energy grows with mixing and with the strain of the cell; both
+shift with the symmetry (spacegroup).
+
+## Data
+
+- `train.csv`: {n_train} crystals with `id`, `spacegroup`, `number_of_total_atoms`, `percent_atom_al`,
+  `percent_atom_ga`, `percent_atom_in`, the three `lattice_vector_*_ang`, the three `lattice_angle_*_degree`,
+  and the two targets.
+- `test.csv`: {n_test} crystals, the same columns without the targets.
+- `train/<id>/geometry.xyz`, `test/<id>/geometry.xyz`: each crystal's cell: three `lattice_vector` lines,
+  then one `atom x y z element` line per atom.
+- `sample_submission.csv`: a valid submission.
+
+Train and test ids each start at 1.
+
+## Evaluation
+
+Submissions are evaluated on the mean column-wise root mean squared logarithmic error (RMSLE): the RMSLE
+of each of the two targets, averaged. Lower is better.
+
+## Submission format
+
+```
+id,formation_energy_ev_natom,bandgap_energy_ev
+1,0.1779,1.8892
+```
+"""
 
 
 _TAXI_DESCRIPTION = """\

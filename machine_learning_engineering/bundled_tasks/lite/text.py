@@ -4,6 +4,9 @@ spooky-author-identification: three "authors", each a group of collections; one 
     author, multiclass log loss.
 detecting-insults-in-social-commentary: "insults" are entries of the politics and law collections, the
     rest come from neutral ones; no id column (the comment is the key), ROC AUC.
+jigsaw-toxic-comment-classification-challenge: six 0/1 labels per comment, each drawn with a probability
+    that depends on the comment's collection (so labels are correlated and not certain); mean column-wise
+    ROC AUC.
 """
 
 from __future__ import annotations
@@ -25,6 +28,20 @@ SPOOKY_AUTHORS = {
 }
 INSULT_COLLECTIONS = ("politics", "law")
 NEUTRAL_COLLECTIONS = ("computers", "science", "work", "education", "food", "kids", "miscellaneous")
+
+
+TOXIC_LABELS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
+# collection -> probability of each label (in TOXIC_LABELS order); the other collections are mostly clean.
+TOXIC_SOURCES = {
+    "politics": (0.85, 0.15, 0.25, 0.05, 0.65, 0.10),
+    "law": (0.75, 0.10, 0.10, 0.45, 0.30, 0.05),
+    "men-women": (0.70, 0.15, 0.45, 0.05, 0.35, 0.50),
+    "drugs": (0.60, 0.20, 0.55, 0.10, 0.20, 0.05),
+    "ethnic": (0.65, 0.10, 0.20, 0.05, 0.30, 0.70),
+}
+CLEAN_SOURCES = ("computers", "science", "work", "education", "food", "kids", "miscellaneous", "pets", "sports",
+                 "medicine", "platitudes", "riddles")
+CLEAN_RATE = 0.03
 
 
 def _sample(frame: pd.DataFrame, size: Size, label: str) -> pd.DataFrame:
@@ -73,6 +90,64 @@ def detecting_insults(size: Size) -> Competition:
         private={"test.csv": answers},
         description=_INSULTS_DESCRIPTION.format(n_train=len(train), n_test=len(test)),
     )
+
+
+def jigsaw_toxic(size: Size) -> Competition:
+    """Six kinds of toxicity per comment, more likely in some collections than in others."""
+    groups = {name: (name,) for name in (*TOXIC_SOURCES, *CLEAN_SOURCES)}
+    frame = _sample(pd.DataFrame(labelled_texts(groups, MAX_CHARS), columns=["comment_text", "source"]), size,
+                    "source")
+    rng = np.random.default_rng(SEED)
+    rates = np.array([TOXIC_SOURCES.get(source, (CLEAN_RATE,) * len(TOXIC_LABELS)) for source in frame["source"]])
+    labels = (rng.random(rates.shape) < rates).astype(int)
+    labels[:, 1] &= labels[:, 0]  # severe_toxic implies toxic, as in the original
+    frame = frame.drop(columns=["source"])
+    frame.insert(0, "id", [f"{n:016x}" for n in rng.choice(2**62, size=len(frame), replace=False)])
+    for j, label in enumerate(TOXIC_LABELS):
+        frame[label] = labels[:, j]
+    train, test = train_test_split(frame, test_size=0.3, random_state=SEED)
+    train, test = train.reset_index(drop=True), test.reset_index(drop=True)
+    sample = test[["id"]].assign(**{label: 0.5 for label in TOXIC_LABELS})
+    return Competition(
+        public={"train.csv": train, "test.csv": test[["id", "comment_text"]], "sample_submission.csv": sample},
+        private={"test.csv": test.drop(columns=["comment_text"])},
+        description=_JIGSAW_DESCRIPTION.format(n_train=len(train), n_test=len(test)),
+    )
+
+
+_JIGSAW_DESCRIPTION = """\
+# Toxic Comment Classification Challenge (local stand-in)
+
+## Overview
+
+Each row is one comment. Predict, for each of six kinds of toxicity, the probability that the comment
+shows it: `toxic`, `severe_toxic`, `obscene`, `threat`, `insult` and `identity_hate`. A comment can show
+several kinds, or none.
+
+This is a local stand-in for the Kaggle competition of the same name, with its exact files, columns and
+metric. The comments come from Debian's fortune collections; the labels were drawn at random with rates
+that depend on the collection (politics, law, men-women, drugs and ethnic jokes are often labelled;
+computers, science, food and the other neutral collections seldom), so they are correlated and noisy, as
+crowd labels are. `severe_toxic` is only ever set on a `toxic` comment.
+
+## Data
+
+- `train.csv`: {n_train} comments with `id`, `comment_text` and the six 0/1 labels.
+- `test.csv`: {n_test} comments with `id` and `comment_text`.
+- `sample_submission.csv`: a valid submission (every probability 0.5).
+
+## Evaluation
+
+Submissions are evaluated on the mean column-wise ROC AUC: the area under the ROC curve of each of the six
+labels, averaged. Higher is better.
+
+## Submission format
+
+```
+id,toxic,severe_toxic,obscene,threat,insult,identity_hate
+00001cee341fdb12,0.5,0.5,0.5,0.5,0.5,0.5
+```
+"""
 
 
 _SPOOKY_DESCRIPTION = """\

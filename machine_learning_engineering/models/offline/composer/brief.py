@@ -5,13 +5,24 @@ from __future__ import annotations
 import pprint
 from typing import Any, Mapping
 
-TASK_KINDS = ("binary", "multiclass", "regression")
+TASK_KINDS = ("binary", "multiclass", "regression", "multilabel")
 PREDICTION_FORMATS = ("label", "probability", "class_probabilities")
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1", "f1_macro", "f1_micro", "f1_weighted", "roc_auc",
                           "average_precision", "log_loss", "qwk")
 REGRESSION_METRICS = ("rmse", "mse", "mae", "rmsle", "r2", "mape", "qwk")
 LOWER_IS_BETTER = ("log_loss", "rmse", "mse", "mae", "rmsle", "mape")
 FEATURE_ROLES = ("numeric", "categorical", "text", "datetime")
+
+
+def unsupported_task(task_kind: str, prediction_format: str) -> str | None:
+    """Why the composer cannot write scripts for a task of this kind and format, or None when it can."""
+    if prediction_format == "ranking":
+        return ("the offline engine does not write ranked label lists (MAP@K submissions) yet; run it with an "
+                "online model (--model gemini-2.5-pro, or --agent-model candidate_writer=... and the other "
+                "writers) or submit labels")
+    if task_kind not in TASK_KINDS:
+        return f"the offline engine writes scripts for {', '.join(TASK_KINDS)} tasks, not {task_kind!r}"
+    return None
 
 
 def normalise_brief(brief: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,7 +57,7 @@ def normalise_brief(brief: Mapping[str, Any]) -> dict[str, Any]:
     fmt = out["prediction_format"]
     if fmt not in PREDICTION_FORMATS:
         raise ValueError(f"brief field 'prediction_format' is {fmt!r}; use one of {', '.join(PREDICTION_FORMATS)}")
-    if fmt == "probability" and kind != "binary":
+    if fmt == "probability" and kind not in ("binary", "multilabel"):
         raise ValueError("brief field 'prediction_format' is 'probability', which needs a binary task; "
                          "use 'class_probabilities' for multiclass")
     if fmt == "class_probabilities" and kind == "regression":
@@ -60,10 +71,19 @@ def normalise_brief(brief: Mapping[str, Any]) -> dict[str, Any]:
     out["id_columns"] = list(out.get("id_columns") or [])
     targets = out.get("target_columns") or [out["train_target_column"]]
     out["target_columns"] = list(targets)
-    if fmt != "class_probabilities" and len(targets) != 1:
+    train_targets = list(out.get("train_target_columns") or [out["train_target_column"]])
+    out["train_target_columns"] = train_targets
+    multi_output = kind == "multilabel" or (kind == "regression" and len(train_targets) > 1)
+    if multi_output and len(targets) != len(train_targets):
+        raise ValueError(f"brief field 'target_columns' has {len(targets)} columns but 'train_target_columns' has "
+                         f"{len(train_targets)}; with several targets each train column fills one submission column")
+    if fmt == "class_probabilities" and multi_output:
+        raise ValueError("brief field 'prediction_format' is 'class_probabilities' for several targets; use "
+                         "'probability' (multilabel) or 'label'")
+    if fmt != "class_probabilities" and not multi_output and len(targets) != 1:
         raise ValueError(f"brief field 'target_columns' has {len(targets)} columns; the {fmt!r} format needs exactly one")
     classes = out.get("classes")
-    if kind == "regression":
+    if kind == "regression" or multi_output:
         out["classes"] = None
     elif classes is not None:
         classes = list(classes)
@@ -93,7 +113,8 @@ def task_dict(brief: Mapping[str, Any]) -> dict[str, Any]:
     columns = brief["columns"]
     # An id column profiled as text (a comment that is its own submission key) is an input too.
     text_keys = {c["name"] for c in columns if c["role"] == "text"}
-    skip = (set(brief["id_columns"]) - text_keys) | {brief["train_target_column"]} | set(brief["target_columns"])
+    skip = ((set(brief["id_columns"]) - text_keys) | {brief["train_target_column"]} | set(brief["target_columns"])
+            | set(brief.get("train_target_columns") or ()))
     by_role = {role: [c["name"] for c in columns if c["role"] == role and c["name"] not in skip] for role in FEATURE_ROLES}
     features = [c["name"] for c in columns if c["role"] in FEATURE_ROLES and c["name"] not in skip]
     return {
@@ -108,6 +129,7 @@ def task_dict(brief: Mapping[str, Any]) -> dict[str, Any]:
         "id_columns": brief["id_columns"],
         "target_columns": brief["target_columns"],
         "train_target_column": brief["train_target_column"],
+        "train_target_columns": list(brief.get("train_target_columns") or [brief["train_target_column"]]),
         "classes": brief["classes"],
         # With columns left out of the brief, the script takes every train column that the test has.
         "feature_columns": (features or None) if not brief.get("columns_omitted") else None,

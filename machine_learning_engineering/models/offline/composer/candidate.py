@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ....knowledge.catalog import ModelCard
+from ....knowledge.catalog import ModelCard, model_task_kind
 from . import scaffold
 from ....tools.code_blocks import get_block, join_blocks
 from .brief import normalise_brief, python_literal, task_dict
@@ -46,7 +46,7 @@ def candidate_script(brief: Mapping[str, Any], card: ModelCard) -> str:
         ValueError: the brief is invalid, or the card does not handle the task kind.
     """
     brief = normalise_brief(brief)
-    if brief["task_kind"] not in card.task_kinds:
+    if model_task_kind(brief["task_kind"]) not in card.task_kinds:
         raise ValueError(f"model card {card.name!r} handles {', '.join(card.task_kinds)} tasks, "
                          f"not {brief['task_kind']!r}")
     return join_blocks([

@@ -17,14 +17,18 @@ MEMBERS_DIR = Path("members")
 
 
 def member_predictions(name):
-    """A member's (oof, test) predictions; classification as (n, N_CLASSES) probability matrices."""
+    """A member's (oof, test) predictions; classification as (n, N_CLASSES) probability matrices, several
+    targets as (n, len(TARGETS)) matrices of probabilities or values."""
     folder = MEMBERS_DIR / name
     oof, test = np.load(folder / "oof.npy"), np.load(folder / "test_pred.npy")
     meta_path = folder / "meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     if IS_CLASSIFICATION and meta.get("classes") and [str(c) for c in meta["classes"]] != [str(c) for c in CLASSES]:
         raise ValueError(f"its classes {meta['classes']} differ from {CLASSES}")
-    if IS_CLASSIFICATION:
+    if MULTI_OUTPUT:
+        if oof.shape[1:] != y_all.shape[1:] or test.shape[1:] != y_all.shape[1:]:
+            raise ValueError(f"it has {oof.shape[1:]} target columns, expected {y_all.shape[1]}")
+    elif IS_CLASSIFICATION:
         oof, test = proba_matrix(oof), proba_matrix(test)
         if oof.shape[1] != N_CLASSES or test.shape[1] != N_CLASSES:
             raise ValueError(f"it has {oof.shape[1]} probability columns, expected {N_CLASSES}")
@@ -36,7 +40,7 @@ def member_predictions(name):
 def finish(pred):
     """Combined predictions in the script format (binary: P(class 1) vector)."""
     pred = np.asarray(pred, dtype=float)
-    return pred[:, 1] if IS_CLASSIFICATION and N_CLASSES == 2 and pred.ndim == 2 else pred
+    return pred[:, 1] if IS_CLASSIFICATION and not MULTI_OUTPUT and N_CLASSES == 2 and pred.ndim == 2 else pred
 
 
 def cross_fitted(fit, apply, oofs, tests):

@@ -3,9 +3,9 @@
 Names each block provides to the later ones (the contract a replacement block must keep):
 
     setup          TASK, SEED, N_FOLDS, N_JOBS, METRIC, HIGHER_IS_BETTER, IS_CLASSIFICATION, CLASSES, N_CLASSES,
-                   IMG_SHAPE, train_raw, test_raw, sample_submission, train_df, test_df, y_all, FOLDS,
-                   make_folds(seed), score_predictions(y, pred), is_better(a, b), proba_matrix(pred),
-                   pred_labels(pred), safe_column_names(frame), START_TIME
+                   TARGETS, MULTI_OUTPUT, IMG_SHAPE, train_raw, test_raw, sample_submission, train_df, test_df,
+                   y_all, FOLDS, make_folds(seed), score_predictions(y, pred), is_better(a, b),
+                   proba_matrix(pred), pred_labels(pred), safe_column_names(frame), START_TIME
     preprocessing  preprocess(train_df, test_df) -> (X_train, X_test)
     features       add_features(train_df, test_df) -> (train_df, test_df)
     model          fit_predict(X_tr, y_tr, X_va, y_va, X_te) -> (pred_va, pred_te), MODEL_NAMES
@@ -15,6 +15,10 @@ Names each block provides to the later ones (the contract a replacement block mu
 
 `train_df.index` holds row positions into `y_all`; test rows are indexed after the train rows, so frames
 of train and test rows can be concatenated without index clashes.
+
+With several targets (MULTI_OUTPUT: multilabel 0/1 columns, or several regression targets) `y_all` is an
+(n, len(TARGETS)) matrix, `fit_predict` is called once per target column (so every model card serves),
+`oof` and `test_pred` hold one column per target, and scores are the mean over the columns.
 """
 
 from __future__ import annotations
@@ -98,17 +102,28 @@ def read_table(path):
 train_raw = read_table(INPUT / TASK["train_file"])
 test_raw = read_table(INPUT / TASK["test_file"])
 sample_submission = read_table(INPUT / TASK["sample_submission_file"]) if TASK["sample_submission_file"] else None
-TARGET = TASK["train_target_column"]
-train_raw = train_raw[train_raw[TARGET].notna()].reset_index(drop=True)
+# Several target columns (multilabel 0/1 columns, or several regression targets) get one model each.
+TARGETS = list(TASK["train_target_columns"] or [TASK["train_target_column"]])
+MULTI_OUTPUT = len(TARGETS) > 1 or TASK["task_kind"] == "multilabel"
+TARGET = TARGETS[0]
+train_raw = train_raw.dropna(subset=TARGETS).reset_index(drop=True)
 # Threads per model: on small data, thread start-up costs more than it saves.
 N_JOBS = int(os.environ.get("MLE_STAR_JOBS", "1" if len(train_raw) < 20000 else "2"))
 ${IMAGES}
 # Id columns are keys, not inputs, unless they hold text (a comment that is its own key).
-excluded = (set(TASK["id_columns"]) - set(TASK["text_columns"])) | {TARGET, TASK["image_column"]}
+excluded = (set(TASK["id_columns"]) - set(TASK["text_columns"])) | set(TARGETS) | {TASK["image_column"]}
 FEATURES = [c for c in (TASK["feature_columns"] or train_raw.columns) if c in test_raw.columns and c not in excluded]
 FEATURES += [c for c in PIXEL_COLUMNS if c not in FEATURES]
 
-if IS_CLASSIFICATION:
+if MULTI_OUTPUT:
+    # y_all is (n, len(TARGETS)); each column is fit on its own, as 0/1 labels or as values.
+    CLASSES, N_CLASSES = ([0, 1], 2) if IS_CLASSIFICATION else (None, 1)
+    y_all = train_raw[TARGETS].to_numpy(dtype=float)
+    if IS_CLASSIFICATION:
+        if not np.isin(y_all, (0, 1)).all():
+            raise ValueError(f"multilabel targets {TARGETS} must hold 0 or 1 only")
+        y_all = y_all.astype(int)
+elif IS_CLASSIFICATION:
     CLASSES = list(TASK["classes"] or sorted(train_raw[TARGET].unique().tolist()))
     N_CLASSES = len(CLASSES)
     label_index = {}
@@ -131,7 +146,7 @@ print(f"train {train_df.shape}, test {test_df.shape}, task {TASK['task_kind']}, 
 
 def make_folds(seed):
     """K-fold split of the train rows (stratified for classification) as a list of (train_idx, valid_idx)."""
-    if IS_CLASSIFICATION and np.bincount(y_all).min() >= 2:
+    if IS_CLASSIFICATION and not MULTI_OUTPUT and np.bincount(y_all).min() >= 2:
         splitter = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=seed)
     else:
         splitter = KFold(n_splits=N_FOLDS, shuffle=True, random_state=seed)
@@ -157,8 +172,17 @@ def pred_labels(pred):
 
 
 def score_predictions(y_true, pred):
-    """The task metric of predictions (probabilities for classification, values for regression)."""
+    """The task metric of predictions (probabilities for classification, values for regression); with
+    several targets, the mean of the metric over the target columns (as "mean column-wise" metrics are)."""
     y_true, pred = np.asarray(y_true), np.asarray(pred, dtype=float)
+    if MULTI_OUTPUT and y_true.ndim == 2:
+        scored = [j for j in range(y_true.shape[1]) if not IS_CLASSIFICATION or 0 < y_true[:, j].sum() < len(y_true)]
+        return float(np.mean([score_column(y_true[:, j], pred[:, j]) for j in scored or range(y_true.shape[1])]))
+    return score_column(y_true, pred)
+
+
+def score_column(y_true, pred):
+    """The task metric of one target's predictions."""
     if IS_CLASSIFICATION and N_CLASSES == 2 and pred.ndim == 2:
         pred = proba_matrix(pred)[:, 1]
     if METRIC == "accuracy":
@@ -373,10 +397,34 @@ VALIDATION = Template('''\
 N_REPEATS = ${N_REPEATS}  # >1 repeats the k-fold split with new seeds and averages: steadier score and test predictions
 
 
+def fit_predict_targets(X_tr, y_tr, X_va, y_va, X_te):
+    """`fit_predict`, or with several targets `fit_predict` per target column, each in an equal share of the
+    fold's time: (n, len(TARGETS)) probabilities of 1 (multilabel) or values."""
+    if not MULTI_OUTPUT:
+        return fit_predict(X_tr, y_tr, X_va, y_va, X_te)
+    fold_deadline, columns_va, columns_te = FIT_DEADLINE, [], []
+    for j in range(y_tr.shape[1]):
+        share_fit_time(y_tr.shape[1] - j, until=fold_deadline)
+        if IS_CLASSIFICATION and len(np.unique(y_tr[:, j])) < 2:
+            # A label never (or always) seen in this fold's train rows: predict its rate there.
+            pred_va, pred_te = np.full(len(X_va), float(y_tr[0, j])), np.full(len(X_te), float(y_tr[0, j]))
+        else:
+            pred_va, pred_te = fit_predict(X_tr, y_tr[:, j], X_va, y_va[:, j], X_te)
+            if IS_CLASSIFICATION:
+                pred_va, pred_te = proba_matrix(pred_va)[:, 1], proba_matrix(pred_te)[:, 1]
+        columns_va.append(np.asarray(pred_va, dtype=float).reshape(-1))
+        columns_te.append(np.asarray(pred_te, dtype=float).reshape(-1))
+    return np.column_stack(columns_va), np.column_stack(columns_te)
+
+
 def run_cv():
     """K-fold loop: features and preprocessing are fit inside each fold, so nothing leaks from validation rows."""
-    multi = IS_CLASSIFICATION and N_CLASSES > 2
-    oof = np.zeros((len(y_all), N_CLASSES)) if multi else np.zeros(len(y_all))
+    if MULTI_OUTPUT:
+        oof = np.zeros(y_all.shape)
+    elif IS_CLASSIFICATION and N_CLASSES > 2:
+        oof = np.zeros((len(y_all), N_CLASSES))
+    else:
+        oof = np.zeros(len(y_all))
     test_pred = np.zeros((len(test_df),) + oof.shape[1:])
     for repeat in range(N_REPEATS):
         folds = FOLDS if repeat == 0 else make_folds(SEED + repeat)
@@ -387,7 +435,7 @@ def run_cv():
             tr_feat, rest_feat = add_features(train_df.iloc[tr_idx], rest)
             X_tr, X_rest = preprocess(tr_feat, rest_feat)
             X_va, X_te = X_rest[: len(va_idx)], X_rest[len(va_idx):]
-            pred_va, pred_te = fit_predict(X_tr, y_all[tr_idx], X_va, y_all[va_idx], X_te)
+            pred_va, pred_te = fit_predict_targets(X_tr, y_all[tr_idx], X_va, y_all[va_idx], X_te)
             oof[va_idx] += np.asarray(pred_va) / N_REPEATS
             test_pred += np.asarray(pred_te) / (N_REPEATS * len(folds))
             label = f"fold {fold + 1}/{len(folds)}" + (f" (repeat {repeat + 1})" if N_REPEATS > 1 else "")
@@ -424,7 +472,14 @@ def make_submission(pred):
     sub = pd.DataFrame(index=range(len(test_raw)))
     targets, fmt = TASK["target_columns"], TASK["prediction_format"]
     pred = np.asarray(pred, dtype=float)
-    if fmt == "class_probabilities":
+    if MULTI_OUTPUT:
+        # Train target columns map onto the submission's target columns in order.
+        for j, col in enumerate(targets):
+            if IS_CLASSIFICATION:
+                sub[col] = np.clip(pred[:, j], 0.0, 1.0) if fmt == "probability" else (pred[:, j] >= 0.5).astype(int)
+            else:
+                sub[col] = np.clip(pred[:, j], 0.0, None) if METRIC == "rmsle" else pred[:, j]
+    elif fmt == "class_probabilities":
         proba = proba_matrix(pred)
         names = [str(c) for c in CLASSES]
         by_name = sorted(map(str, targets)) == sorted(names)
