@@ -21,6 +21,7 @@ import pandas as pd
 
 from machine_learning_engineering.task import SubmissionError, grade
 from machine_learning_engineering.task.metrics import canonical_label
+from machine_learning_engineering.task.tables import read_table
 
 from .tasks import LOG_METRICS, BenchTask
 
@@ -92,11 +93,11 @@ def trivial_submission(bench_task: BenchTask, path: Path) -> Path:
     the shape the grader expects; only the prediction columns are filled in.
     """
     task = bench_task.task
-    train = pd.read_csv(task.train_path, usecols=list(task.train_target_columns))
+    train = read_table(task.train_path, columns=list(task.train_target_columns))
     if task.sample_submission_path is not None:
         submission = pd.read_csv(task.sample_submission_path)
     else:
-        submission = pd.read_csv(task.test_path, usecols=list(task.id_columns))
+        submission = read_table(task.test_path, columns=list(task.id_columns))
     for column, value in _constants(task, train).items():
         submission[column] = value
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,8 @@ task layer's `load_task` accepts is a task; anything else is skipped with a warn
 
 The peers are tabular AutoML systems. When a task's table names image files (a column whose values are
 paths to PNG/JPEG files), the peers get a copy of the table with each image flattened into grayscale
-pixel columns (at most 16x16); the agent always gets the task as it is. The report says so per task.
+pixel columns (at most 16x16), and JSON records become CSV tables; the agent always gets the task as it
+is. The report says so per task.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from machine_learning_engineering.task import TaskError, load_task, profile_task
+from machine_learning_engineering.task.inventory import file_kind
+from machine_learning_engineering.task.tables import JSON_KINDS, read_table
 from machine_learning_engineering.task.metrics import canonical_label
 
 log = logging.getLogger("bench")
@@ -182,6 +185,9 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
     """The peers' tables for a task, flattening image columns into pixels (cached under `views_dir`)."""
     task = bench_task.task
     train_path, test_path = task.train_path, task.test_path
+    from_json = file_kind(train_path.name) in JSON_KINDS or file_kind(test_path.name) in JSON_KINDS
+    if from_json:
+        train_path, test_path = _csv_copies(bench_task, views_dir / bench_task.name / "csv")
     train_head = pd.read_csv(train_path, nrows=50)
     test_head = pd.read_csv(test_path, nrows=50)
     texts = {c["name"] for c in profile_task(task, max_rows=PROFILE_ROWS)["columns"] if c["role"] == "text"}
@@ -191,8 +197,9 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
     images = [c for c in features
               if c == task.image_column or _is_image_column(test_head[c], bench_task.data_dir)]
     if not images:
-        return TabularView(train_path, test_path, tuple(features), modality="text" if text_columns else "tabular",
-                           text_columns=text_columns)
+        note = "tabular peers read the JSON records as CSV tables (list fields joined by spaces)" if from_json else ""
+        return TabularView(train_path, test_path, tuple(features), note,
+                           modality="text" if text_columns else "tabular", text_columns=text_columns)
     folder = views_dir / bench_task.name
     manifest = folder / "view.json"
     source = [f"{path}:{path.stat().st_mtime_ns}:{path.stat().st_size}" for path in (train_path, test_path)]
@@ -215,6 +222,16 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
         manifest.write_text(json.dumps(saved), encoding="utf-8")
     return TabularView(folder / "train.csv", folder / "test.csv", tuple(saved["feature_columns"]), saved["note"],
                        modality="image")
+
+
+def _csv_copies(bench_task: BenchTask, folder: Path) -> tuple[Path, Path]:
+    """CSV copies of a task's JSON train and test tables (what the peers' runners read)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for source, name in ((bench_task.task.train_path, "train.csv"), (bench_task.task.test_path, "test.csv")):
+        read_table(source).to_csv(folder / name, index=False)
+        copies.append(folder / name)
+    return copies[0], copies[1]
 
 
 def _read_manifest(path: Path) -> dict:

@@ -82,10 +82,15 @@ class Metric:
 # ----------------------------------------------------------------------------- label handling
 
 
+_BOOLEAN_TEXT = {"true": "1", "false": "0"}
+
+
 def canonical_label(value: Any) -> str:
-    """The string a label is compared as: integral numbers lose their ".0", strings are stripped."""
+    """The string a label is compared as: integral numbers lose their ".0", strings are stripped, booleans
+    (and the words true and false) are 1 and 0."""
+    # A boolean class is the same class as 0/1 however it is written (JSON true, CSV True, answers 1).
     if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
+        return str(int(value))
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
@@ -94,6 +99,8 @@ def canonical_label(value: Any) -> str:
             return str(int(number))
         return repr(number)
     text = str(value).strip()
+    if text.lower() in _BOOLEAN_TEXT:
+        return _BOOLEAN_TEXT[text.lower()]
     try:
         number = float(text)
     except ValueError:

@@ -72,7 +72,7 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
 def _sample(task: Task, n_rows: int, max_rows: int) -> pd.DataFrame:
     if n_rows <= max_rows:
         return read_table(task.train_path)
-    if file_kind(task.train_path.name) == "parquet":
+    if file_kind(task.train_path.name) in ("parquet", "json", "jsonl"):
         return read_table(task.train_path).sample(n=max_rows, random_state=SAMPLE_SEED)
     keep = np.random.default_rng(SAMPLE_SEED).random(n_rows + 1) < max_rows / n_rows
     keep[0] = True  # the header

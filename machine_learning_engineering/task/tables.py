@@ -1,9 +1,13 @@
-"""Reading the task's tables (csv, tsv, parquet) the same way everywhere: headers, columns, row counts,
-and the check that a table reads the way the scripts will read it."""
+"""Reading the task's tables (csv, tsv, parquet, JSON records) the same way everywhere: headers, columns,
+row counts, and the check that a table reads the way the scripts will read it.
+
+A JSON table is a list of records (`.json`) or one record per line (`.jsonl`); a field holding a list
+(tags, subreddits) is read as its items joined by spaces, so it becomes text like any other column."""
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from typing import IO, Optional, Sequence, Union
@@ -13,7 +17,8 @@ import pandas as pd
 from .errors import TaskError
 from .inventory import file_kind, human_size
 
-TABLE_KINDS = ("csv", "tsv", "parquet")
+TABLE_KINDS = ("csv", "tsv", "parquet", "json", "jsonl")
+JSON_KINDS = ("json", "jsonl")
 COMPRESSED_SUFFIXES = (".gz", ".zip", ".bz2")
 # Tables larger than this are checked on their head only (HEAD_BYTES, or HEAD_ROWS rows where bytes
 # cannot be cut): checking a task must not read a multi-GB file, and the scripts read it anyway.
@@ -58,7 +63,32 @@ def read_table(path: Path, *, columns: Optional[Sequence[str]] = None, nrows: Op
             frame = parquet.read(columns=wanted).to_pandas()
             frame = frame.head(nrows) if nrows is not None else frame
         return frame.astype(str) if as_text else frame
+    if kind in JSON_KINDS:
+        frame = read_json_records(path)
+        frame = frame[list(columns)] if columns is not None else frame
+        frame = frame.head(nrows) if nrows is not None else frame
+        return frame.astype(str) if as_text else frame
     return pd.read_csv(path, nrows=nrows, **_csv_options(kind, columns, as_text))
+
+
+def read_json_records(path: Path) -> pd.DataFrame:
+    """A JSON table as a frame: one row per record, one column per field (lists joined by spaces).
+
+    Raises:
+        ValueError: the file is not a list of JSON objects (or one object per line for .jsonl).
+    """
+    text = path.read_text(encoding="utf-8")
+    if file_kind(path.name) == "jsonl":
+        records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    else:
+        records = json.loads(text)
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ValueError("expected a list of JSON objects (records), one per row")
+    frame = pd.DataFrame.from_records(records)
+    for column in frame.columns:
+        if frame[column].map(lambda v: isinstance(v, (list, tuple))).any():
+            frame[column] = frame[column].map(lambda v: " ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    return frame
 
 
 def _csv_options(kind: str, columns: Optional[Sequence[str]], as_text: bool) -> dict:
@@ -77,7 +107,7 @@ def is_large(path: Path) -> bool:
 
 def read_for_checks(path: Path, *, columns: Optional[Sequence[str]] = None, as_text: bool = False) -> pd.DataFrame:
     """The table, or for a large one the rows of its head (the part `check_table` checked)."""
-    if not is_large(path):
+    if not is_large(path) or file_kind(path.name) in JSON_KINDS:
         return read_table(path, columns=columns, as_text=as_text)
     if file_kind(path.name) == "parquet" or _compressed(path):
         return read_table(path, columns=columns, nrows=HEAD_ROWS, as_text=as_text)
@@ -109,6 +139,8 @@ def read_header(path: Path) -> list[str]:
         import pyarrow.parquet as pq
 
         return list(pq.read_schema(path).names)
+    if file_kind(path.name) in JSON_KINDS:
+        return [str(c) for c in read_json_records(path).columns]
     return [str(c) for c in read_table(path, nrows=0).columns]
 
 
@@ -118,6 +150,8 @@ def count_rows(path: Path) -> int:
         import pyarrow.parquet as pq
 
         return int(pq.ParquetFile(path).metadata.num_rows)
+    if file_kind(path.name) in JSON_KINDS:
+        return len(read_json_records(path))
     if path.suffix.lower() in (".gz", ".zip", ".bz2"):
         return len(read_table(path, columns=[read_header(path)[0]]))
     lines, last = 0, b"\n"
@@ -144,6 +178,13 @@ def check_table(path: Path, relative: Path) -> None:
     kind = file_kind(path.name)
     if kind == "parquet":
         rows = _parquet_rows(path, relative)
+    elif kind in JSON_KINDS:
+        _check_utf8(path, relative)
+        try:
+            rows = len(read_json_records(path))
+        except ValueError as exc:
+            raise TaskError(f"{relative} is not a JSON table ({exc}). Write it as a list of objects, one per "
+                            f"row (or one object per line in a .jsonl file).") from None
     elif _compressed(path):
         rows = _parsed_rows(path, kind, relative, nrows=HEAD_ROWS if is_large(path) else None)
     else:

@@ -7,6 +7,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,7 @@ except MissingSourceError as exc:  # pragma: no cover - depends on the machine
 
 INSULTS, SPOOKY = "detecting-insults-in-social-commentary", "spooky-author-identification"
 JIGSAW, NOMAD = "jigsaw-toxic-comment-classification-challenge", "nomad2018-predict-transparent-conductors"
+PIZZA = "random-acts-of-pizza"
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +87,8 @@ EXPECTED = {
                                            "rmse", ("key",), ("fare_amount",)),
     NOMAD: ({"train.csv", "test.csv", "sample_submission.csv", "train", "test"}, "regression", "value", "rmsle",
             ("id",), ("formation_energy_ev_natom", "bandgap_energy_ev")),
+    PIZZA: ({"train.json", "test.json", "train.zip", "test.zip", "sampleSubmission.csv"}, "binary", "probability",
+            "roc_auc", ("request_id",), ("requester_received_pizza",)),
     SPOOKY: ({"train.csv", "test.csv", "sample_submission.csv"}, "multiclass", "class_probabilities", "log_loss",
              ("id",), ("EAP", "HPL", "MWS")),
     "tabular-playground-series-dec-2021": ({"train.csv", "test.csv", "sample_submission.csv"}, "multiclass", "label",
@@ -115,8 +119,7 @@ def test_the_private_answers_grade_perfect_and_the_sample_submission_is_valid(ti
     answers[list(task.id_columns) + list(task.target_columns)].to_csv(tmp_path / "gold.csv", index=False)
     perfect = {"roc_auc": 1.0, "accuracy": 1.0, "rmse": 0.0, "rmsle": 0.0, "log_loss": 0.0}[task.metric.name]
     assert grade(tmp_path / "gold.csv", task) == pytest.approx(perfect, abs=0.01)
-    sample = next((tiny / name / "prepared" / "public").glob("sample_submission*.csv"))
-    assert check_submission(sample, task) == []
+    assert check_submission(Path(task.data_dir) / task.sample_submission_file, task) == []
 
 
 def test_constant_submissions_score_what_a_constant_scores(tiny):
@@ -144,6 +147,13 @@ def test_table_stand_ins_keep_the_originals_quirks(tiny):
         lines = (crystals / "train" / str(crystal.id) / "geometry.xyz").read_text().splitlines()
         assert sum(line.startswith("lattice_vector") for line in lines) == 3
         assert sum(line.startswith("atom") for line in lines) == crystal.number_of_total_atoms
+    pizza = tiny / PIZZA / "prepared" / "public"
+    train, test = (json.loads((pizza / name).read_text()) for name in ("train.json", "test.json"))
+    assert isinstance(train[0]["requester_subreddits_at_request"], list)
+    assert isinstance(train[0]["requester_received_pizza"], bool) and "requester_received_pizza" not in test[0]
+    assert "requester_user_flair" in train[0] and "requester_user_flair" not in test[0]
+    with zipfile.ZipFile(pizza / "train.zip") as archive:
+        assert json.loads(archive.read("train.json")) == train
     toxic = _public(tiny / JIGSAW, "train.csv")
     assert (toxic["severe_toxic"] <= toxic["toxic"]).all() and toxic["toxic"].between(0, 1).all()
 
@@ -181,7 +191,7 @@ def test_cli_builds_the_lite_suite_and_refuses_unknown_names(tmp_path):
 # One per kind: text with a text key, a large table with labels.csv, several regression targets, several labels
 # (on 400 comments the six labels are too rare to promise a score; the run must still give a valid submission).
 @pytest.mark.parametrize("name, better_than", [(INSULTS, 0.6), ("new-york-city-taxi-fare-prediction", 5.0),
-                                               (NOMAD, 0.1), (JIGSAW, None)])
+                                               (NOMAD, 0.1), (JIGSAW, None), (PIZZA, 0.55)])
 def test_the_offline_agent_solves_a_tiny_stand_in(tiny, tmp_path, name, better_than):
     from machine_learning_engineering.cli import run_agent
     from machine_learning_engineering.config import Settings

@@ -97,14 +97,18 @@ def load_job(path: str | Path) -> Job:
                tuple(data.get("text_columns", ())))
 
 
+_BOOLEAN_TEXT = {"true": "1", "false": "0"}
+
+
 def canonical_label(value: Any) -> str:
     """The string a class is compared as: integral numbers lose their ".0", strings are stripped.
 
     The same rule as the task layer's, so predicted labels and probability columns match the grader's
     class names whatever dtype pandas read the target as.
     """
+    # A boolean class is the same class as 0/1 however it is written (JSON true, CSV True, answers 1).
     if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
+        return str(int(value))
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
@@ -113,6 +117,8 @@ def canonical_label(value: Any) -> str:
             return str(int(number))
         return repr(number)
     text = str(value).strip()
+    if text.lower() in _BOOLEAN_TEXT:
+        return _BOOLEAN_TEXT[text.lower()]
     try:
         number = float(text)
     except ValueError:

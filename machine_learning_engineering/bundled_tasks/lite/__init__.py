@@ -11,6 +11,7 @@ from typing import Sequence
 
 from .competition import SIZES, Competition, Size, StandIn, write_competition
 from .fortunes import MissingSourceError
+from .records import random_acts_of_pizza
 from .tables import nomad2018, nyc_taxi_fare, tabular_playground_dec_2021, tabular_playground_may_2022
 from .text import detecting_insults, jigsaw_toxic, spooky_author
 
@@ -19,6 +20,7 @@ STAND_INS: tuple[StandIn, ...] = (
     StandIn("jigsaw-toxic-comment-classification-challenge", "text", "roc_auc", jigsaw_toxic),
     StandIn("new-york-city-taxi-fare-prediction", "table", "rmse", nyc_taxi_fare),
     StandIn("nomad2018-predict-transparent-conductors", "table", "rmsle", nomad2018),
+    StandIn("random-acts-of-pizza", "text", "roc_auc", random_acts_of_pizza),
     StandIn("spooky-author-identification", "text", "log_loss", spooky_author),
     StandIn("tabular-playground-series-dec-2021", "table", "accuracy", tabular_playground_dec_2021),
     StandIn("tabular-playground-series-may-2022", "table", "roc_auc", tabular_playground_may_2022),

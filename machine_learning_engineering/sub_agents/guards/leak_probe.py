@@ -258,13 +258,16 @@ def shuffled_tables(task: Task) -> list[Path]:
 
 def _write_shuffled_table(source: Path, target: Path, keep: set[str], rng: np.random.Generator) -> int:
     kind = file_kind(source.name)
-    # Text keeps every value exactly as written (ids with leading zeros, "NA", number formats).
-    frame = read_table(source, as_text=kind != "parquet")
+    # Text keeps every value exactly as written (ids with leading zeros, "NA", number formats); parquet and
+    # JSON keep their types.
+    frame = read_table(source, as_text=kind not in ("parquet", "json", "jsonl"))
     columns = [c for c in frame.columns if c not in keep] if len(frame) > 1 else []
     for column in columns:
         frame[column] = frame[column].to_numpy()[rng.permutation(len(frame))]
     if kind == "parquet":
         frame.to_parquet(target, index=False)
+    elif kind in ("json", "jsonl"):
+        frame.to_json(target, orient="records", lines=kind == "jsonl")
     else:
         frame.to_csv(target, index=False, sep="\t" if kind == "tsv" else ",")
     return len(columns)

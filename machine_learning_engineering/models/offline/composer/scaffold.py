@@ -92,10 +92,20 @@ def fit_in_time(model, fit, size_param, step):
 
 
 def read_table(path):
-    """A table by its file name: parquet, tab-separated, or comma-separated (compressed or not)."""
+    """A table by its file name: parquet, JSON records (list fields joined by spaces), tab-separated, or
+    comma-separated (compressed or not)."""
     name = path.name.lower()
     if name.endswith(".parquet"):
         return pd.read_parquet(path)
+    if name.endswith((".json", ".jsonl", ".ndjson")):
+        text = path.read_text(encoding="utf-8")
+        records = [json.loads(line) for line in text.splitlines() if line.strip()] if not name.endswith(".json") \
+            else json.loads(text)
+        frame = pd.DataFrame.from_records(records)
+        for col in frame.columns:
+            if frame[col].map(lambda v: isinstance(v, list)).any():
+                frame[col] = frame[col].map(lambda v: " ".join(map(str, v)) if isinstance(v, list) else v)
+        return frame
     return pd.read_csv(path, sep="\t" if ".tsv" in name else ",")
 
 
