@@ -229,6 +229,16 @@ def brief_properties(brief: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def task_modalities(brief: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """The card modalities that suit the task, in the order to try them: image tasks fall back to tabular
+    models of the pixels; a table with text columns takes text and tabular models alike."""
+    if brief.get("image_column"):
+        return [("image",), ("tabular",)]
+    if any(c.get("role") == "text" for c in brief.get("columns") or []):
+        return [("text", "tabular")]
+    return [("tabular",)]
+
+
 def conditions_hold(conditions: Mapping[str, Any], brief: Mapping[str, Any]) -> bool:
     """Whether every data condition holds for `brief`; `families` is left to whoever knows the code."""
     props = brief_properties(brief)
@@ -339,6 +349,15 @@ class Catalog:
                 continue
             found.append(recipe)
         return found
+
+    def search_for_task(self, query: str, brief: Mapping[str, Any], *, k: int = 5) -> list[ModelCard]:
+        """The `k` cards most relevant to `query` among those that suit the brief's data and task kind,
+        trying the modalities of `task_modalities(brief)` in turn until one group has cards."""
+        for modalities in task_modalities(brief):
+            cards = self.search_models(query, modality=modalities, task_kind=brief.get("task_kind"), k=k)
+            if cards:
+                return cards
+        return []
 
     def ensembles_for(self, task_kind: str, metric: str | None = None) -> list[EnsembleStrategy]:
         """Strategies that suit `task_kind` (and `metric`), best first."""

@@ -28,20 +28,6 @@ def search_model_cards(query: str, tool_context: ToolContext, k: int = 8) -> dic
     if run is None:
         return {"error": "no task is loaded yet; load a task folder first", "models": []}
     brief = tool_context.state.get(BRIEF) or run.brief
-    cards = []
-    for modalities in task_modalities(brief):
-        cards = run.catalog.search_models(query, modality=modalities, task_kind=brief.get("task_kind"), k=int(k))
-        if cards:
-            break
+    cards = run.catalog.search_for_task(query, brief, k=int(k))
     return {"models": [{"name": c.name, "title": c.title, "summary": c.summary,
                         "task_kinds": list(c.task_kinds), "example_code": c.code} for c in cards]}
-
-
-def task_modalities(brief: dict[str, Any]) -> list[tuple[str, ...]]:
-    """The card modalities that suit the task, in the order to try them: image tasks fall back to tabular
-    models of the pixels; a table with text columns takes text and tabular models alike."""
-    if brief.get("image_column"):
-        return [("image",), ("tabular",)]
-    if any(c.get("role") == "text" for c in brief.get("columns") or []):
-        return [("text", "tabular")]
-    return [("tabular",)]

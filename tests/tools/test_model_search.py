@@ -1,8 +1,8 @@
 """Which card modalities a task's brief searches, and that a text task's search finds the text models."""
 
 from machine_learning_engineering.knowledge import load_catalog
+from machine_learning_engineering.knowledge.catalog import task_modalities
 from machine_learning_engineering.models.offline.roles.retrieval import search_query
-from machine_learning_engineering.tools.model_search import task_modalities
 
 
 def _brief(roles: dict[str, str], **extra) -> dict:

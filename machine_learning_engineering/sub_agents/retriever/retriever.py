@@ -9,6 +9,7 @@ from google.adk.agents import LlmAgent
 from google.adk.agents.invocation_context import InvocationContext
 from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
+from ...knowledge.catalog import task_modalities
 from ...run_context import RunContext, get_run
 from ...state import RETRIEVED_MODELS, RetrievedModel, SolutionState, solution_delta, solution_ids
 from ...protocol import ModelListAnswer
@@ -59,9 +60,8 @@ def _wanted(run: RunContext) -> int:
 
 def _catalog_models(run: RunContext) -> list[RetrievedModel]:
     """The local catalog's best models for the task (when the retriever gives none)."""
-    modality = "image" if run.brief.get("image_column") else "tabular"
-    cards = run.catalog.search_models(f"{modality} {run.brief['task_kind']}", modality=modality,
-                                      task_kind=run.brief["task_kind"], k=_wanted(run))
+    modality = " ".join(task_modalities(run.brief)[0])
+    cards = run.catalog.search_for_task(f"{modality} {run.brief['task_kind']}", run.brief, k=_wanted(run))
     return [RetrievedModel(name=c.name, description=c.summary, example_code=c.code) for c in cards]
 
 

@@ -44,7 +44,7 @@ def find_card(catalog: Catalog, name: str, brief: dict) -> ModelCard:
     except KeyError:
         card = None
     if card is None and name:
-        found = catalog.search_models(name, modality=modality(brief), task_kind=brief["task_kind"], k=1)
+        found = catalog.search_for_task(name, brief, k=1)
         card = found[0] if found else None
     return card or default_card(catalog, brief)
 
@@ -55,6 +55,3 @@ def default_card(catalog: Catalog, brief: dict) -> ModelCard:
         raise RuntimeError("the model-card catalog has no usable tabular card; reinstall the package")
     return found[0]
 
-
-def modality(brief: dict) -> str:
-    return "image" if brief.get("image_column") else "tabular"
