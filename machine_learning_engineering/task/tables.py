@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Optional, Sequence, Union
 
@@ -74,9 +75,19 @@ def read_table(path: Path, *, columns: Optional[Sequence[str]] = None, nrows: Op
 def read_json_records(path: Path) -> pd.DataFrame:
     """A JSON table as a frame: one row per record, one column per field (lists joined by spaces).
 
+    Loading a task reads each table several times (check, header, rows, profile): the file is parsed once
+    per version (path, size, modification time) and each caller gets its own copy.
+
     Raises:
         ValueError: the file is not a list of JSON objects (or one object per line for .jsonl).
     """
+    stat = path.stat()
+    return _parsed_json(str(path), stat.st_size, stat.st_mtime_ns).copy()
+
+
+@lru_cache(maxsize=4)
+def _parsed_json(name: str, size: int, mtime_ns: int) -> pd.DataFrame:
+    path = Path(name)
     text = path.read_text(encoding="utf-8")
     if file_kind(path.name) == "jsonl":
         records = [json.loads(line) for line in text.splitlines() if line.strip()]

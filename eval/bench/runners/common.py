@@ -189,6 +189,17 @@ def predictions_frame(target: Target, n_rows: int, *, labels: Any = None, proba:
     return frame.div(totals, axis=0)
 
 
+def model_predictions(target: Target, model: Any, test_x: Any, *, from_log: bool = False) -> pd.DataFrame:
+    """The submission columns of one target from a fitted scikit-learn-style model: `predict` for values
+    and labels, `predict_proba` with `classes_` for probabilities (`from_log` as in `predictions_frame`)."""
+    n_rows = test_x.shape[0]
+    if target.kind == "regression":
+        return predictions_frame(target, n_rows, values=model.predict(test_x), from_log=from_log)
+    if target.output == "label":
+        return predictions_frame(target, n_rows, labels=model.predict(test_x))
+    return predictions_frame(target, n_rows, proba=model.predict_proba(test_x), proba_classes=model.classes_)
+
+
 def write_submission(job: Job, test: pd.DataFrame, parts: list[pd.DataFrame]) -> None:
     submission = pd.concat([test[list(job.id_columns)].reset_index(drop=True),
                             *[p.reset_index(drop=True) for p in parts]], axis=1)

@@ -11,7 +11,7 @@ import sys
 
 from flaml import AutoML
 
-from common import Job, main_guard, predictions_frame, read_tables, target_values, write_submission
+from common import Job, main_guard, model_predictions, read_tables, target_values, write_submission
 
 METRICS = {
     "accuracy": "accuracy", "f1": "f1", "f1_macro": "macro_f1", "f1_micro": "micro_f1", "log_loss": "log_loss",
@@ -36,15 +36,7 @@ def run(job: Job) -> None:
                    metric=flaml_metric(job.metric, target.kind),
                    time_budget=job.fit_budget_s(len(job.targets) - index), n_jobs=job.threads, seed=job.seed,
                    verbose=0, log_file_name=str(job.work_dir / f"flaml-{index}.log"))
-        test_x = test[features]
-        if target.kind == "regression":
-            parts.append(predictions_frame(target, len(test), values=automl.predict(test_x),
-                                           from_log=target.log_metric))
-        elif target.output == "label":
-            parts.append(predictions_frame(target, len(test), labels=automl.predict(test_x)))
-        else:
-            parts.append(predictions_frame(target, len(test), proba=automl.predict_proba(test_x),
-                                           proba_classes=automl.classes_))
+        parts.append(model_predictions(target, automl, test[features], from_log=target.log_metric))
     write_submission(job, test, parts)
 
 

@@ -17,7 +17,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 
 import lightgbm_default
-from common import Job, main_guard, predictions_frame, read_tables, target_values, write_submission
+from common import Job, main_guard, model_predictions, read_tables, target_values, write_submission
 
 
 def _features(job: Job, train: pd.DataFrame, test: pd.DataFrame):
@@ -40,15 +40,8 @@ def run(job: Job) -> None:
     parts = []
     for target in job.targets:
         y = target_values(train, target)
-        if target.kind == "regression":
-            parts.append(predictions_frame(target, len(test), values=Ridge().fit(train_x, y).predict(test_x)))
-            continue
-        model = LogisticRegression(max_iter=2000, random_state=job.seed).fit(train_x, np.asarray(y))
-        if target.output == "label":
-            parts.append(predictions_frame(target, len(test), labels=model.predict(test_x)))
-        else:
-            parts.append(predictions_frame(target, len(test), proba=model.predict_proba(test_x),
-                                           proba_classes=model.classes_))
+        model = Ridge() if target.kind == "regression" else LogisticRegression(max_iter=2000, random_state=job.seed)
+        parts.append(model_predictions(target, model.fit(train_x, np.asarray(y)), test_x))
     write_submission(job, test, parts)
 
 

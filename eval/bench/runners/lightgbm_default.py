@@ -11,7 +11,7 @@ import sys
 
 import lightgbm as lgb
 
-from common import Job, main_guard, predictions_frame, read_tables, target_values, to_categories, write_submission
+from common import Job, main_guard, model_predictions, read_tables, target_values, to_categories, write_submission
 
 
 def run(job: Job) -> None:
@@ -22,16 +22,8 @@ def run(job: Job) -> None:
     for target in job.targets:
         y = target_values(train, target)
         params = dict(n_jobs=job.threads, random_state=job.seed, verbose=-1)
-        if target.kind == "regression":
-            model = lgb.LGBMRegressor(**params).fit(train_x, y)
-            parts.append(predictions_frame(target, len(test), values=model.predict(test_x)))
-        elif target.output == "label":
-            model = lgb.LGBMClassifier(**params).fit(train_x, y)
-            parts.append(predictions_frame(target, len(test), labels=model.predict(test_x)))
-        else:
-            model = lgb.LGBMClassifier(**params).fit(train_x, y)
-            parts.append(predictions_frame(target, len(test), proba=model.predict_proba(test_x),
-                                           proba_classes=model.classes_))
+        estimator = lgb.LGBMRegressor if target.kind == "regression" else lgb.LGBMClassifier
+        parts.append(model_predictions(target, estimator(**params).fit(train_x, y), test_x))
     write_submission(job, test, parts)
 
 
