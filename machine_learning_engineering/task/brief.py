@@ -52,6 +52,7 @@ def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: i
         "target": profile.get("target"),
         "image_column": images.get("column"),
         "image_folder": images.get("folder"),
+        "test_image_folder": images.get("test_folder"),
         "n_folds": n_folds,
         "n_repeats": n_repeats if n_train is not None and n_train <= repeat_max_rows else 1,
         "seed": seed,

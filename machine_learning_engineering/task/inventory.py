@@ -8,19 +8,22 @@ tabular files one by one and folds everything else into counts per folder and ki
 from __future__ import annotations
 
 import os
+import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
 TABULAR_KINDS = ("csv", "tsv", "parquet", "json", "jsonl")
+# Kinds of file listed from inside zip archives: the inputs that scripts read one by one.
+ARCHIVED_KINDS = ("image", "audio")
 
 _KIND_BY_SUFFIX = {
     ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet", ".json": "json",
     ".jsonl": "jsonl", ".ndjson": "jsonl",
     ".png": "image", ".jpg": "image", ".jpeg": "image", ".bmp": "image", ".gif": "image", ".tif": "image",
     ".tiff": "image", ".webp": "image",
-    ".wav": "audio", ".mp3": "audio", ".flac": "audio", ".ogg": "audio",
+    ".wav": "audio", ".mp3": "audio", ".flac": "audio", ".ogg": "audio", ".aif": "audio", ".aiff": "audio",
     ".txt": "text", ".md": "text",
     ".npy": "numpy", ".npz": "numpy",
     ".zip": "archive", ".tar": "archive", ".gz": "archive", ".tgz": "archive", ".bz2": "archive",
@@ -74,6 +77,31 @@ def list_data_files(data_dir: Path | str) -> tuple[DataFile, ...]:
                     found.append(DataFile(Path(relative / entry.name), entry.stat().st_size, file_kind(entry.name)))
     found.sort(key=lambda f: (len(f.path.parts), f.path.as_posix()))
     return tuple(found)
+
+
+def list_archive_members(data_dir: Path | str, files: Sequence[DataFile]) -> tuple[DataFile, ...]:
+    """The images and sounds inside the zip archives among `files` (a zipped table is read as a table,
+    not listed), each as a DataFile whose path is the archive's path followed by the member's
+    (train.zip/train/1.jpg) and whose size is the member's uncompressed size. An unreadable archive
+    lists nothing: a script that needs it will say why."""
+    members: list[DataFile] = []
+    for archive in files:
+        if archive.kind != "archive" or not archive.path.name.lower().endswith(".zip"):
+            continue
+        try:
+            with zipfile.ZipFile(Path(data_dir) / archive.path) as opened:
+                infos = opened.infolist()
+        except (OSError, zipfile.BadZipFile):
+            continue
+        for info in infos:
+            name = PurePosixPath(info.filename)
+            if info.is_dir() or any(part.startswith(".") or part == "__MACOSX" for part in name.parts):
+                continue
+            kind = file_kind(name.name)
+            if kind in ARCHIVED_KINDS:
+                members.append(DataFile(Path(archive.path.as_posix(), *name.parts), info.file_size, kind))
+    members.sort(key=lambda f: f.path.as_posix())
+    return tuple(members)
 
 
 def human_size(size_bytes: float) -> str:

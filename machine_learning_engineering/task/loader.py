@@ -24,7 +24,7 @@ import pandas as pd
 import yaml
 
 from .errors import TaskError
-from .inventory import DataFile, human_size, list_data_files
+from .inventory import DataFile, human_size, list_archive_members, list_data_files
 from .metrics import METRIC_NAMES, Metric, canonical_label, detect_metric, get_metric, unknown_metric_phrase
 from .tables import TABLE_KINDS, check_table, head_size, is_large, read_for_checks, read_header, read_table
 
@@ -79,6 +79,8 @@ class Task:
         metric_source: where the metric came from: argument, task.yaml, description or default.
         answers_file: absolute path of the private answers, or None when the task has none.
         image_column: train/test column holding image paths, when task.yaml names one.
+        archived: the images and sounds inside the data folder's zip archives, each with the archive's
+            path as its first parts (train.zip/train/1.jpg); scripts read them from the archive.
     """
 
     name: str
@@ -100,6 +102,7 @@ class Task:
     metric_source: str
     answers_file: Optional[Path]
     image_column: Optional[str] = None
+    archived: tuple[DataFile, ...] = ()
 
     @property
     def train_path(self) -> Path:
@@ -123,7 +126,8 @@ class Task:
         if self.classes is not None and kind != "regression":
             shown = ", ".join(map(str, self.classes[:10])) + (", ..." if len(self.classes) > 10 else "")
             kind += f", {len(self.classes)} classes: {shown}"
-        tables = [str(p.as_posix()) for p in (self.train_file, self.test_file, self.sample_submission_file) if p]
+        tables = list(dict.fromkeys(p.as_posix() for p in (self.train_file, self.test_file,
+                                                              self.sample_submission_file) if p))
         others = len(self.files) - len(tables)
         total = human_size(sum(f.size_bytes for f in self.files))
         predict = f"{', '.join(self.target_columns)} as {self.prediction_format.replace('_', ' ')}"
@@ -131,9 +135,10 @@ class Task:
             predict += f" (train label column: {', '.join(self.train_target_columns)})"
         direction = "higher" if self.metric.higher_is_better else "lower"
         answers = str(self.answers_file) if self.answers_file else "none (the task cannot be graded here)"
+        inside = f", {len(self.archived)} inside its zip archives" if self.archived else ""
         return "\n".join([
             f"Task {self.name} ({kind})",
-            f"Data: {self.data_dir}: {', '.join(tables)} (+{others} other files; {total} in all)",
+            f"Data: {self.data_dir}: {', '.join(tables)} (+{others} other files{inside}; {total} in all)",
             f"Predict: {predict}, one row per {', '.join(self.id_columns) or 'test row'}",
             f"Metric: {self.metric.name}, {direction} is better (from {self.metric_source})",
             f"Private answers: {answers}",
@@ -183,9 +188,16 @@ def _load(path: Path, metric: Optional[str]) -> Task:
     has_train_table = any(f.kind in TABLE_KINDS and _is_train(f) for f in files)
     train_file = _pick_file(layout.data_dir, files, config, "train_file", _is_train if has_train_table else _is_labels,
                             "train", required=True)
-    test_file = _pick_file(layout.data_dir, files, config, "test_file", _is_test, "test", required=True)
     sample_file = _pick_file(layout.data_dir, files, config, "sample_submission_file", _is_sample,
                              "sample_submission", required=False)
+    has_test_table = "test_file" in config or any(f.kind in TABLE_KINDS and _is_test(f) for f in files)
+    if has_test_table or sample_file is None:
+        test_file = _pick_file(layout.data_dir, files, config, "test_file", _is_test, "test", required=True)
+    else:
+        # Image competitions often list the test examples only in the sample submission (aerial-cactus,
+        # dog-breed): its ids are the test rows, and the files they name are the inputs.
+        test_file = sample_file
+        logger.info("no test table: the test rows are the ids of %s", sample_file)
     for relative in (train_file, test_file, sample_file):
         if relative is not None:
             check_table(layout.data_dir / relative, relative)
@@ -236,6 +248,7 @@ def _load(path: Path, metric: Optional[str]) -> Task:
         prediction_format=prediction_format, classes=classes, task_kind=task_kind, metric=chosen,
         metric_source=source, answers_file=_find_answers(layout.private_dir),
         image_column=str(config["image_column"]) if config.get("image_column") else None,
+        archived=list_archive_members(layout.data_dir, files),
     )
 
 

@@ -43,7 +43,7 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
         {"train": {file, n_rows, n_cols, profiled_rows}, "test": {file, n_rows, n_cols},
          "columns": [{name, dtype, role, n_unique, missing_frac, examples[, min, max]}],
          "target": {columns, kind, ...class counts or mean/std/min/max/skew...},
-         "images": {column, folder, how, extension, n_images, folders} or None,
+         "images": {column, folder, test_folder, how, extension, n_images, folders} or None,
          "inventory": summary of the data folder's files}
     """
     n_train = count_rows(task.train_path)
@@ -65,7 +65,7 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
         "columns": [_column(train[c], roles.get(c)) for c in train.columns],
         "target": _target(train, task),
         "images": _images(task, train),
-        "inventory": summarise_inventory(task.files),
+        "inventory": summarise_inventory([*task.files, *task.archived]),
     })
 
 
@@ -144,13 +144,18 @@ def _target(train: pd.DataFrame, task: Task) -> dict[str, Any]:
 
 
 def _images(task: Task, train: pd.DataFrame) -> Optional[dict[str, Any]]:
-    """Which column of train points at which image folder, if any: by path, by file name, or by id."""
-    images = [f.path for f in task.files if f.kind == "image"]
+    """Which column of train points at which image folder, if any (by path, by file name, or by id), and
+    the folder its test values point at (test images often sit in a folder of their own). Images inside
+    zip archives count, under the archive's path (train.zip/train)."""
+    images = [f.path for f in (*task.files, *task.archived) if f.kind == "image"]
     if not images:
         return None
     folders = Counter(p.parent.as_posix() for p in images)
-    by_name = {p.name: p.parent.as_posix() for p in images}
-    by_stem = {p.stem: p for p in images}
+    by_name: dict[str, list[str]] = {}
+    by_stem: dict[str, list[PurePosixPath]] = {}
+    for path in images:
+        by_name.setdefault(path.name, []).append(path.parent.as_posix())
+        by_stem.setdefault(path.stem, []).append(PurePosixPath(path.as_posix()))
     candidates = ([task.image_column] if task.image_column in train.columns else []) + \
         [c for c in train.columns if c != task.image_column]
     samples = {c: [canonical_label(v) for v in train[c].dropna().head(20)] for c in candidates}
@@ -162,10 +167,23 @@ def _images(task: Task, train: pd.DataFrame) -> Optional[dict[str, Any]]:
     for column, found in matches:
         if found:
             how, folder, extension = found
-            return {"column": str(column), "folder": folder, "how": how, "extension": extension,
-                    "n_images": folders.get(folder, 0), "folders": dict(folders.most_common(10))}
-    return {"column": None, "folder": folders.most_common(1)[0][0], "how": "unmatched", "extension": None,
-            "n_images": len(images), "folders": dict(folders.most_common(10))}
+            test_folder = _test_folder(task, str(column), how, by_name, by_stem) or folder
+            return {"column": str(column), "folder": folder, "test_folder": test_folder, "how": how,
+                    "extension": extension, "n_images": folders.get(folder, 0),
+                    "folders": dict(folders.most_common(10))}
+    return {"column": None, "folder": folders.most_common(1)[0][0], "test_folder": None, "how": "unmatched",
+            "extension": None, "n_images": len(images), "folders": dict(folders.most_common(10))}
+
+
+def _test_folder(task: Task, column: str, how: str, by_name: dict[str, list[str]],
+                 by_stem: dict[str, list[PurePosixPath]]) -> Optional[str]:
+    """The folder that the test table's values of `column` point at, or None when they point at none."""
+    if column not in read_header(task.test_path):
+        return None
+    values = [canonical_label(v) for v in read_table(task.test_path, columns=[column], nrows=20,
+                                                     as_text=True)[column] if v != ""]
+    found = _match_ids(values, by_stem) if how == "id" else _match_paths(task, values, by_name)
+    return found[1] if found else None
 
 
 def _enough(values: list[Any]) -> int:
@@ -180,18 +198,20 @@ def _match_paths(task: Task, values: list[str], by_name: dict[str, str]) -> Opti
     if sum((task.data_dir / v).is_file() for v in values) >= _enough(values):
         parents = Counter(PurePosixPath(v).parent.as_posix() for v in values)
         return "path", parents.most_common(1)[0][0], extension
-    folders = [by_name.get(PurePosixPath(v).name) for v in values]
-    if sum(f is not None for f in folders) >= _enough(values):
-        return "filename", Counter(f for f in folders if f is not None).most_common(1)[0][0], extension
+    folders = [folder for v in values for folder in by_name.get(PurePosixPath(v).name, ())]
+    if sum(PurePosixPath(v).name in by_name for v in values) >= _enough(values):
+        return "filename", Counter(folders).most_common(1)[0][0], extension
     return None
 
 
-def _match_ids(values: list[str], by_stem: dict[str, PurePosixPath]) -> Optional[tuple[str, str, str]]:
-    """("id", folder, extension) when most ids are the names of image files (e.g. train/<id>.jpg)."""
-    hits = [by_stem[v] for v in values if v in by_stem]
-    if len(hits) < _enough(values):
+def _match_ids(values: list[str], by_stem: dict[str, list[PurePosixPath]]) -> Optional[tuple[str, str, str]]:
+    """("id", folder, extension) when most ids are the names of image files (e.g. train/<id>.jpg); an id
+    that names files in several folders (1.jpg in train/ and test/) counts for each."""
+    hits = [path for v in values for path in by_stem.get(v, ())]
+    if sum(v in by_stem for v in values) < _enough(values):
         return None
-    return "id", hits[0].parent.as_posix(), hits[0].suffix.lower()
+    folder = Counter(p.parent.as_posix() for p in hits).most_common(1)[0][0]
+    return "id", folder, next(p.suffix.lower() for p in hits if p.parent.as_posix() == folder)
 
 
 def _short(value: Any) -> Any:

@@ -77,8 +77,33 @@ def test_a_build_is_deterministic_and_a_new_size_replaces_the_old(tmp_path, tiny
     assert not list(tmp_path.glob(".*partial"))
 
 
+CACTUS, DOGS, HISTO = ("aerial-cactus-identification", "dog-breed-identification",
+                       "histopathologic-cancer-detection")
+LEAF, PLANT, RANZCR, SIIM = ("leaf-classification", "plant-pathology-2020-fgvc7",
+                             "ranzcr-clip-catheter-line-classification", "siim-isic-melanoma-classification")
+APTOS = "aptos2019-blindness-detection"
+DISEASES = ("healthy", "multiple_diseases", "rust", "scab")
+SCORED_LINES = ("ETT - Abnormal", "ETT - Borderline", "ETT - Normal", "NGT - Abnormal", "NGT - Borderline",
+                "NGT - Incompletely Imaged", "NGT - Normal", "CVC - Abnormal", "CVC - Borderline")
+
 # name -> (public files, task kind, prediction format, metric, id columns, submission target columns)
 EXPECTED = {
+    CACTUS: ({"train.csv", "train.zip", "test.zip", "sample_submission.csv"}, "binary", "probability", "roc_auc",
+             ("id",), ("has_cactus",)),
+    APTOS: ({"train.csv", "test.csv", "sample_submission.csv", "train_images", "test_images"}, "multiclass", "label",
+            "qwk", ("id_code",), ("diagnosis",)),
+    DOGS: ({"labels.csv", "sample_submission.csv", "train", "test"}, "multiclass", "class_probabilities", "log_loss",
+           ("id",), None),
+    HISTO: ({"train_labels.csv", "sample_submission.csv", "train", "test"}, "binary", "probability", "roc_auc", ("id",),
+            ("label",)),
+    LEAF: ({"train.csv", "test.csv", "sample_submission.csv", "images"}, "multiclass", "class_probabilities",
+           "log_loss", ("id",), None),
+    PLANT: ({"train.csv", "test.csv", "sample_submission.csv", "images"}, "multilabel", "probability", "roc_auc",
+            ("image_id",), DISEASES),
+    RANZCR: ({"train.csv", "train_annotations.csv", "sample_submission.csv", "train", "test"}, "multilabel",
+             "probability", "roc_auc", ("StudyInstanceUID",), SCORED_LINES),
+    SIIM: ({"train.csv", "test.csv", "sample_submission.csv", "jpeg"}, "binary", "probability", "roc_auc",
+           ("image_name",), ("target",)),
     INSULTS: ({"train.csv", "test.csv", "sample_submission_null.csv"}, "binary", "probability", "roc_auc",
               ("Date", "Comment"), ("Insult",)),
     JIGSAW: ({"train.csv", "test.csv", "sample_submission.csv"}, "multilabel", "probability", "roc_auc", ("id",),
@@ -109,15 +134,19 @@ def test_the_task_layer_infers_each_kind_and_metric(tiny, name):
     assert {p.name for p in public.iterdir()} == files | {"description.md"}
     task = load_task(tiny / name)
     assert (task.task_kind, task.prediction_format, task.metric.name) == (kind, fmt, metric)
-    assert (tuple(task.id_columns), tuple(task.target_columns)) == (ids, targets)
+    assert tuple(task.id_columns) == ids
+    if targets is None:  # one probability column per class, named after the classes
+        assert task.target_columns == task.classes and len(task.classes) >= 10
+    else:
+        assert tuple(task.target_columns) == targets
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_the_private_answers_grade_perfect_and_the_sample_submission_is_valid(tiny, tmp_path, name):
     task = load_task(tiny / name)
-    answers = pd.read_csv(tiny / name / "prepared" / "private" / "test.csv", keep_default_na=False)
+    answers = pd.read_csv(task.answers_file, keep_default_na=False)
     answers[list(task.id_columns) + list(task.target_columns)].to_csv(tmp_path / "gold.csv", index=False)
-    perfect = {"roc_auc": 1.0, "accuracy": 1.0, "rmse": 0.0, "rmsle": 0.0, "log_loss": 0.0}[task.metric.name]
+    perfect = {"roc_auc": 1.0, "accuracy": 1.0, "rmse": 0.0, "rmsle": 0.0, "log_loss": 0.0, "qwk": 1.0}[task.metric.name]
     assert grade(tmp_path / "gold.csv", task) == pytest.approx(perfect, abs=0.01)
     assert check_submission(Path(task.data_dir) / task.sample_submission_file, task) == []
 

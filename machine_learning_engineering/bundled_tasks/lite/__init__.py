@@ -11,16 +11,27 @@ from typing import Sequence
 
 from .competition import SIZES, Competition, Size, StandIn, write_competition
 from .fortunes import MissingSourceError
+from .images import aerial_cactus, dog_breed, plant_pathology
+from .leaves import leaf_classification
+from .medical import aptos2019, histopathologic, ranzcr_clip, siim_isic
 from .records import random_acts_of_pizza
 from .tables import nomad2018, nyc_taxi_fare, tabular_playground_dec_2021, tabular_playground_may_2022
 from .text import detecting_insults, jigsaw_toxic, spooky_author
 
 STAND_INS: tuple[StandIn, ...] = (
+    StandIn("aerial-cactus-identification", "image", "roc_auc", aerial_cactus),
+    StandIn("aptos2019-blindness-detection", "image", "qwk", aptos2019),
     StandIn("detecting-insults-in-social-commentary", "text", "roc_auc", detecting_insults),
+    StandIn("dog-breed-identification", "image", "log_loss", dog_breed),
+    StandIn("histopathologic-cancer-detection", "image", "roc_auc", histopathologic),
     StandIn("jigsaw-toxic-comment-classification-challenge", "text", "roc_auc", jigsaw_toxic),
+    StandIn("leaf-classification", "image", "log_loss", leaf_classification),
     StandIn("new-york-city-taxi-fare-prediction", "table", "rmse", nyc_taxi_fare),
     StandIn("nomad2018-predict-transparent-conductors", "table", "rmsle", nomad2018),
+    StandIn("plant-pathology-2020-fgvc7", "image", "roc_auc", plant_pathology),
     StandIn("random-acts-of-pizza", "text", "roc_auc", random_acts_of_pizza),
+    StandIn("ranzcr-clip-catheter-line-classification", "image", "roc_auc", ranzcr_clip),
+    StandIn("siim-isic-melanoma-classification", "image", "roc_auc", siim_isic),
     StandIn("spooky-author-identification", "text", "log_loss", spooky_author),
     StandIn("tabular-playground-series-dec-2021", "table", "accuracy", tabular_playground_dec_2021),
     StandIn("tabular-playground-series-may-2022", "table", "roc_auc", tabular_playground_may_2022),

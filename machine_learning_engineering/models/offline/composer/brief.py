@@ -103,6 +103,7 @@ def normalise_brief(brief: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"brief column {column!r} needs 'name' and 'role'")
     out.setdefault("image_column", None)
     out.setdefault("image_folder", None)
+    out.setdefault("test_image_folder", None)
     out.setdefault("n_train", 0)
     out.setdefault("n_test", 0)
     return out
@@ -139,6 +140,7 @@ def task_dict(brief: Mapping[str, Any]) -> dict[str, Any]:
         "datetime_columns": by_role["datetime"],
         "image_column": brief.get("image_column"),
         "image_folder": brief.get("image_folder"),
+        "test_image_folder": brief.get("test_image_folder") or brief.get("image_folder"),
         "seed": int(brief["seed"]),
         "n_folds": int(brief["n_folds"]),
     }

@@ -258,25 +258,72 @@ PIXEL_COLUMNS = []
 IMAGES = Template('''
 # Images become pixel columns px_0, px_1, ... (channel-major, scaled to [0, 1]); IMG_SHAPE = (C, H, W).
 IMAGE_MAX_SIDE = ${IMAGE_MAX_SIDE}
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 
-def image_file(value):
-    """The image file a column value names: a path under input/, or a name or id in TASK["image_folder"]."""
-    for candidate in (INPUT / str(value), INPUT / str(TASK["image_folder"] or "") / str(value)):
-        if candidate.is_file():
-            return candidate
-    matches = sorted((INPUT / str(TASK["image_folder"] or "")).glob(f"{value}.*"))
+def index_images():
+    """Every image under input/, on disk or inside a zip archive, by its path relative to input/ (an
+    archive's members under the archive's path: train.zip/train/1.jpg) -> a file, or (archive, member)."""
+    import zipfile
+
+    index = {}
+    for folder, _, names in os.walk(INPUT, followlinks=True):
+        for name in names:
+            path = Path(folder) / name
+            relative = path.relative_to(INPUT).as_posix()
+            if name.lower().endswith(IMAGE_SUFFIXES):
+                index[relative] = path
+            elif name.lower().endswith(".zip") and zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    for member in archive.namelist():
+                        if member.lower().endswith(IMAGE_SUFFIXES) and "__MACOSX" not in member:
+                            index[f"{relative}/{member}"] = (path, member)
+    return index
+
+
+IMAGE_INDEX = index_images()
+IMAGES_BY_NAME = {}
+for _key in sorted(IMAGE_INDEX):
+    _name = _key.rsplit("/", 1)[-1]
+    IMAGES_BY_NAME.setdefault(_name, []).append(_key)
+    IMAGES_BY_NAME.setdefault(_name.rsplit(".", 1)[0], []).append(_key)
+OPEN_ARCHIVES = {}
+
+
+def image_file(value, folder):
+    """Where the image a column value names is: a path under input/, else a file name or id, looked up
+    in `folder` first (train and test images often sit in folders of their own), then anywhere."""
+    value = str(value)
+    for key in (value, f"{folder}/{value}"):
+        if key in IMAGE_INDEX:
+            return IMAGE_INDEX[key]
+    matches = IMAGES_BY_NAME.get(value.rsplit("/", 1)[-1])
     if not matches:
-        raise FileNotFoundError(f"no image file for {value!r} under {INPUT}")
-    return matches[0]
+        raise FileNotFoundError(f"no image file for {value!r} under {INPUT} (nor in its zip archives)")
+    preferred = [key for key in matches if key.rsplit("/", 1)[0] == folder]
+    return IMAGE_INDEX[(preferred or matches)[0]]
 
 
-def load_pixels(values, mode, side):
+def open_image(where):
+    """A PIL image from a file, or from an (archive, member) pair."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    if isinstance(where, tuple):
+        archive = OPEN_ARCHIVES.get(where[0]) or OPEN_ARCHIVES.setdefault(where[0], zipfile.ZipFile(where[0]))
+        return Image.open(io.BytesIO(archive.read(where[1])))
+    return Image.open(where)
+
+
+def load_pixels(values, folder, mode, side):
     from PIL import Image
 
     rows = []
     for value in values:
-        with Image.open(image_file(value)) as img:
+        with open_image(image_file(value, folder)) as img:
+            img.draft(mode, (side, side))  # JPEGs decode at a reduced size when much larger than needed
             img = img.convert(mode)
             if img.size != (side, side):
                 img = img.resize((side, side), Image.BILINEAR)
@@ -287,13 +334,11 @@ def load_pixels(values, mode, side):
 
 IMG_SHAPE, PIXEL_COLUMNS = None, []
 if TASK["image_column"]:
-    from PIL import Image
-
-    with Image.open(image_file(train_raw[TASK["image_column"]].iloc[0])) as first:
+    with open_image(image_file(train_raw[TASK["image_column"]].iloc[0], TASK["image_folder"])) as first:
         image_mode = "L" if first.mode in ("1", "L", "LA", "P", "I", "I;16", "F") else "RGB"
         image_side = min(IMAGE_MAX_SIDE, max(first.size))
-    pixels_tr = load_pixels(train_raw[TASK["image_column"]], image_mode, image_side)
-    pixels_te = load_pixels(test_raw[TASK["image_column"]], image_mode, image_side)
+    pixels_tr = load_pixels(train_raw[TASK["image_column"]], TASK["image_folder"], image_mode, image_side)
+    pixels_te = load_pixels(test_raw[TASK["image_column"]], TASK["test_image_folder"], image_mode, image_side)
     IMG_SHAPE = pixels_tr.shape[1:]
     PIXEL_COLUMNS = [f"px_{i}" for i in range(int(np.prod(IMG_SHAPE)))]
     train_raw = pd.concat([train_raw, pd.DataFrame(pixels_tr.reshape(len(train_raw), -1), columns=PIXEL_COLUMNS)], axis=1)
