@@ -4,9 +4,9 @@ A tasks folder holds one folder per task, in our layout (`<name>/public`, `<name
 MLE-bench's prepared layout (`<competition-id>/prepared/public`, `.../prepared/private`). Whatever the
 task layer's `load_task` accepts is a task; anything else is skipped with a warning.
 
-The peers are tabular AutoML systems. When a task's table names image files (a column whose values are
-paths to PNG/JPEG files), the peers get a copy of the table with each image flattened into grayscale
-pixel columns (at most 16x16), and JSON records become CSV tables; the agent always gets the task as it
+The peers are tabular AutoML systems. When a task's table names image files (by path, file name or id;
+on disk or inside a zip archive), the peers get a copy of the table with each image flattened into
+grayscale pixel columns (at most 16x16), and JSON records become CSV tables; the agent always gets the task as it
 is. The report says so per task.
 """
 
@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 
 from machine_learning_engineering.task import TaskError, load_task, profile_task
+from machine_learning_engineering.task.images import ImageFiles
 from machine_learning_engineering.task.inventory import file_kind
 from machine_learning_engineering.task.tables import JSON_KINDS, read_table
 from machine_learning_engineering.task.metrics import canonical_label
 
 log = logging.getLogger("bench")
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 MAX_PIXEL_SIDE = 16
 LOG_METRICS = ("rmsle", "msle")
 PROFILE_ROWS = 2000  # enough rows to tell free text from ids and categories
@@ -190,13 +190,14 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
         train_path, test_path = _csv_copies(bench_task, views_dir / bench_task.name / "csv")
     train_head = pd.read_csv(train_path, nrows=50)
     test_head = pd.read_csv(test_path, nrows=50)
-    texts = {c["name"] for c in profile_task(task, max_rows=PROFILE_ROWS)["columns"] if c["role"] == "text"}
+    profile = profile_task(task, max_rows=PROFILE_ROWS)
+    texts = {c["name"] for c in profile["columns"] if c["role"] == "text"}
     excluded = (set(task.id_columns) - texts) | set(task.train_target_columns) | set(task.target_columns)
     features = [c for c in test_head.columns if c in train_head.columns and c not in excluded]
     text_columns = tuple(c for c in features if c in texts)
-    images = [c for c in features
-              if c == task.image_column or _is_image_column(test_head[c], bench_task.data_dir)]
-    if not images:
+    images = profile["images"] or {}
+    image_column = images.get("column")
+    if not image_column or image_column not in test_head.columns:
         note = "tabular peers read the JSON records as CSV tables (list fields joined by spaces)" if from_json else ""
         return TabularView(train_path, test_path, tuple(features), note,
                            modality="text" if text_columns else "tabular", text_columns=text_columns)
@@ -206,17 +207,22 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
     saved = _read_manifest(manifest)
     if saved.get("source") != source:
         folder.mkdir(parents=True, exist_ok=True)
-        side = None
-        for table_path, target in ((train_path, folder / "train.csv"), (test_path, folder / "test.csv")):
-            table = pd.read_csv(table_path)
-            for column in images:
-                pixels, side = _flatten(table[column], bench_task.data_dir, side)
-                table = pd.concat([table.drop(columns=[column]), pixels.add_prefix(f"{column}_")], axis=1)
-            table.to_csv(target, index=False)
-        kept = [c for c in features if c not in images]
-        kept += [f"{column}_px{i}" for column in images for i in range(side[0] * side[1])]
-        note = (f"tabular peers saw each image in `{'`, `'.join(images)}` flattened to {side[0]}x{side[1]} "
-                f"grayscale pixel columns; the agent saw the images")
+        store, side = ImageFiles(task), None
+        splits = ((train_path, folder / "train.csv", images.get("folder")),
+                  (test_path, folder / "test.csv", images.get("test_folder") or images.get("folder")))
+        try:
+            for table_path, target, image_folder in splits:
+                table = pd.read_csv(table_path, dtype={image_column: str, **{c: str for c in task.id_columns}})
+                pixels, side = _flatten(table[image_column], store, image_folder, side)
+                # The image column stays when it is also the id: the runners write the ids back.
+                kept_table = table if image_column in task.id_columns else table.drop(columns=[image_column])
+                pd.concat([kept_table, pixels.add_prefix(f"{image_column}_")], axis=1).to_csv(target, index=False)
+        finally:
+            store.close()
+        kept = [c for c in features if c != image_column]
+        kept += [f"{image_column}_px{i}" for i in range(side[0] * side[1])]
+        note = (f"tabular peers saw each image of `{image_column}` flattened to {side[0]}x{side[1]} grayscale "
+                f"pixel columns; the agent saw the images")
         saved = {"source": source, "feature_columns": kept, "note": note}
         # Written last: a view whose manifest is there is complete.
         manifest.write_text(json.dumps(saved), encoding="utf-8")
@@ -241,18 +247,11 @@ def _read_manifest(path: Path) -> dict:
         return {}
 
 
-def _is_image_column(values: pd.Series, data_dir: Path) -> bool:
-    sample = values.dropna().astype(str).head(5)
-    return (len(sample) > 0 and all(v.lower().endswith(IMAGE_SUFFIXES) for v in sample)
-            and all((data_dir / v).is_file() for v in sample))
-
-
-def _flatten(paths: pd.Series, data_dir: Path, side: Optional[tuple[int, int]]) -> tuple[pd.DataFrame, tuple[int, int]]:
-    from PIL import Image
-
+def _flatten(values: pd.Series, store: ImageFiles, folder: Optional[str],
+             side: Optional[tuple[int, int]]) -> tuple[pd.DataFrame, tuple[int, int]]:
     rows = []
-    for value in paths.astype(str):
-        with Image.open(data_dir / value) as image:
+    for value in values.astype(str):  # as written: a hex id such as 1234e5 is a name, not a number
+        with store.open(value, folder) as image:
             gray = image.convert("L")
             if side is None:
                 width, height = gray.size

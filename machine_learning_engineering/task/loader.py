@@ -190,14 +190,16 @@ def _load(path: Path, metric: Optional[str]) -> Task:
                             "train", required=True)
     sample_file = _pick_file(layout.data_dir, files, config, "sample_submission_file", _is_sample,
                              "sample_submission", required=False)
+    archived = list_archive_members(layout.data_dir, files)
     has_test_table = "test_file" in config or any(f.kind in TABLE_KINDS and _is_test(f) for f in files)
-    if has_test_table or sample_file is None:
-        test_file = _pick_file(layout.data_dir, files, config, "test_file", _is_test, "test", required=True)
-    else:
+    if not has_test_table and sample_file is not None and _ids_name_files(layout.data_dir / sample_file,
+                                                                         (*files, *archived)):
         # Image competitions often list the test examples only in the sample submission (aerial-cactus,
         # dog-breed): its ids are the test rows, and the files they name are the inputs.
         test_file = sample_file
-        logger.info("no test table: the test rows are the ids of %s", sample_file)
+        logger.info("no test table: the test rows are the ids of %s, which name its input files", sample_file)
+    else:
+        test_file = _pick_file(layout.data_dir, files, config, "test_file", _is_test, "test", required=True)
     for relative in (train_file, test_file, sample_file):
         if relative is not None:
             check_table(layout.data_dir / relative, relative)
@@ -248,7 +250,7 @@ def _load(path: Path, metric: Optional[str]) -> Task:
         prediction_format=prediction_format, classes=classes, task_kind=task_kind, metric=chosen,
         metric_source=source, answers_file=_find_answers(layout.private_dir),
         image_column=str(config["image_column"]) if config.get("image_column") else None,
-        archived=list_archive_members(layout.data_dir, files),
+        archived=archived,
     )
 
 
@@ -406,6 +408,18 @@ def _is_labels(f: DataFile) -> bool:
 
 def _is_test(f: DataFile) -> bool:
     return "test" in _stem(f) and not _is_sample(f) and "train" not in _stem(f)
+
+
+def _ids_name_files(sample: Path, files: Sequence[DataFile]) -> bool:
+    """Whether the sample submission's first column names input files (1.jpg, or 1 for train/1.jpg): then
+    it can stand for the test table."""
+    inputs = {name for f in files if f.kind not in TABLE_KINDS for name in (f.path.name, f.path.stem)}
+    try:
+        first = read_header(sample)[0]
+        ids = [canonical_label(v) for v in read_table(sample, columns=[first], nrows=20, as_text=True)[first]]
+    except Exception:  # an unreadable sample is reported by the table checks
+        return False
+    return bool(ids) and sum(v in inputs for v in ids) >= 0.8 * len(ids)
 
 
 def _pick_file(data_dir: Path, files: Sequence[DataFile], config: dict[str, Any], key: str, matches: Any,

@@ -128,8 +128,9 @@ def canonical_label(value: Any) -> str:
 
 def read_tables(job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train (rows with every target present) and test, as pandas read them."""
-    train = pd.read_csv(job.train)
-    test = pd.read_csv(job.test)
+    ids = {c: str for c in job.id_columns}  # a hex id such as 1234e5 would otherwise be read as a number
+    train = pd.read_csv(job.train, dtype=ids)
+    test = pd.read_csv(job.test, dtype=ids)
     target_columns = [t.column for t in job.targets]
     train = train.dropna(subset=target_columns).reset_index(drop=True)
     return train, test

@@ -2,13 +2,14 @@
 
 - text: TF-IDF of word unigrams and bigrams over the text columns joined, then logistic regression (ridge
   regression for a numeric target), default strength.
-- image: the flattened grayscale pixels scaled to [0, 1], then the same linear models.
+- image: the flattened grayscale pixels scaled to [0, 1] (no other column), then the same linear models.
 - table: default LightGBM (`lightgbm_default.py`).
 No tuning: a baseline is what anyone would try first.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 
 import numpy as np
@@ -26,7 +27,8 @@ def _features(job: Job, train: pd.DataFrame, test: pd.DataFrame):
             return frame[list(job.text_columns)].fillna("").astype(str).agg(" ".join, axis=1)
         vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         return vectoriser.fit_transform(joined(train)), vectoriser.transform(joined(test))
-    columns = list(job.feature_columns)
+    # The view names an image's pixel columns <image column>_px<i>; the other columns (metadata) are left out.
+    columns = [c for c in job.feature_columns if re.fullmatch(r".+_px\d+", c)]
     scale = lambda frame: frame[columns].fillna(0).to_numpy(dtype=float) / 255.0  # noqa: E731
     return scale(train), scale(test)
 

@@ -93,7 +93,7 @@ def _tissue(rng: np.random.Generator, tumour: bool, side: int = 48) -> np.ndarra
         draw.line(scaled(points), fill=jitter_colour(rng, np.array((235, 140, 185)) + stain, 8) + (150,), width=3)
 
     def nuclei(count: int, box: tuple[float, float], radius: tuple[float, float], colour: tuple[float, ...],
-               irregular: float) -> None:
+               irregular: float, nucleolus: bool = False) -> None:
         for _ in range(count):
             x, y = rng.uniform(*box), rng.uniform(*box)
             rx, ry = rng.uniform(*radius), rng.uniform(*radius)
@@ -101,14 +101,18 @@ def _tissue(rng: np.random.Generator, tumour: bool, side: int = 48) -> np.ndarra
                         y + ry * (1 + rng.uniform(-irregular, irregular)) * math.sin(a))
                        for a in np.linspace(0, 2 * math.pi, 8, endpoint=False)]
             draw.polygon(scaled(outline), fill=jitter_colour(rng, np.array(colour) + stain, 12) + (225,))
+            if nucleolus:
+                draw.ellipse(scaled([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)]), fill=(60, 20, 80, 230))
 
-    nuclei(int(rng.integers(25, 45)), (0, side), (0.8, 1.4), (110, 60, 150), 0.15)
-    if tumour:  # crowded, large, dark, misshapen nuclei in the centre 16x16
-        nuclei(int(rng.integers(6, 20)), (side / 2 - 8, side / 2 + 8), (1.2, 2.6), (70, 30, 110),
-               rng.uniform(0.2, 0.5))
-    elif rng.random() < 0.3:  # a few large nuclei outside the centre do not count
-        nuclei(int(rng.integers(4, 10)), (0, side / 2 - 9), (1.2, 2.4), (75, 35, 115), 0.4)
-    return finish(image, rng, noise=5.0, blur=0.4)
+    # Lymphocytes everywhere: small, dark, round, and as dense in some healthy tiles as in any tumour tile.
+    nuclei(int(rng.integers(15, 110)), (0, side), (0.7, 1.3), (100, 50, 140), 0.15)
+    if tumour:  # the centre 16x16 holds tumour cells: large, pale, misshapen nuclei with a dark nucleolus
+        nuclei(int(rng.integers(2, 8)), (side / 2 - 8, side / 2 + 8), (1.3, 2.4), (140, 90, 170),
+               rng.uniform(0.2, 0.45), nucleolus=True)
+    if rng.random() < 0.5:  # tumour cells outside the centre do not count; nor do a few pale round histiocytes
+        nuclei(int(rng.integers(2, 8)), (0, side / 2 - 9), (1.3, 2.4), (140, 90, 170), 0.35, nucleolus=True)
+    nuclei(int(rng.integers(0, 4)), (side / 2 - 10, side / 2 + 10), (1.3, 2.2), (150, 105, 180), 0.05)
+    return finish(image, rng, noise=6.0, blur=0.5)
 
 
 def histopathologic(size: Size) -> Competition:
@@ -144,7 +148,7 @@ def _tube_path(rng: np.random.Generator, tube: str, status: str, side: int) -> l
     """The tube's centre line in pixel coordinates, its tip last; where the tip ends says its status."""
     mid = side / 2 + rng.normal(0, 1.5)
     if tube == "ETT":  # down the trachea: the tip should sit a little above the carina (y ~ 0.42)
-        tip = {"Normal": 0.34, "Borderline": 0.44, "Abnormal": 0.55}[status] + rng.normal(0, 0.025)
+        tip = {"Normal": 0.35, "Borderline": 0.43, "Abnormal": 0.52}[status] + rng.normal(0, 0.04)
         return [(mid + rng.normal(0, 0.5), 0.0), (mid, side * 0.2), (mid + rng.normal(0, 1), side * tip)]
     if tube == "NGT":  # down the oesophagus into the stomach (lower left of the image's right side)
         end = {"Normal": (0.68, 0.88), "Borderline": (0.6, 0.7), "Abnormal": (0.35, 0.6),
@@ -152,7 +156,7 @@ def _tube_path(rng: np.random.Generator, tube: str, status: str, side: int) -> l
         return [(mid + 2, 0.0), (mid + 2, side * 0.45), (side * end[0] + rng.normal(0, 1.5), side * end[1])]
     if tube == "CVC":  # from the shoulder into the superior vena cava (tip near x = mid, y ~ 0.4)
         start = (side * 0.1, side * 0.22) if rng.random() < 0.5 else (side * 0.9, side * 0.22)
-        tip_y = {"Normal": 0.42, "Borderline": 0.32, "Abnormal": 0.6}[status] + rng.normal(0, 0.03)
+        tip_y = {"Normal": 0.42, "Borderline": 0.34, "Abnormal": 0.56}[status] + rng.normal(0, 0.04)
         return [start, (mid + (start[0] - mid) * 0.4, side * 0.26), (mid + rng.normal(0, 1), side * tip_y)]
     # Swan Ganz: through the heart into the pulmonary artery
     return [(side * 0.9, side * 0.22), (mid, side * 0.35), (mid - side * 0.05, side * 0.6), (mid - side * 0.15, side * 0.45)]
@@ -160,6 +164,9 @@ def _tube_path(rng: np.random.Generator, tube: str, status: str, side: int) -> l
 
 def _chest(rng: np.random.Generator, tubes: list[tuple[str, list[tuple[float, float]]]], side: int = 64) -> np.ndarray:
     image, draw = canvas(side, (20, 20, 20))
+    for _ in range(int(rng.integers(0, 4))):  # ECG leads and wires: thin lines that are not tubes
+        points = [(rng.uniform(0, side), rng.uniform(0, side)) for _ in range(3)]
+        draw.line(scaled(points), fill=(200, 200, 200), width=1)
     draw.ellipse(scaled([(side * 0.05, side * 0.05), (side * 0.95, side * 1.1)]), fill=(120, 120, 120))
     for x0 in (0.15, 0.55):  # lungs are dark
         draw.ellipse(scaled([(side * x0, side * 0.15), (side * (x0 + 0.3), side * 0.85)]), fill=(55, 55, 55))
@@ -169,8 +176,10 @@ def _chest(rng: np.random.Generator, tubes: list[tuple[str, list[tuple[float, fl
                  fill=(140, 140, 140), width=2)
     for _, path in tubes:
         draw.line(scaled(path), fill=(235, 235, 235), width=3)
+    # Patients lie a little shifted and the exposure varies, so a tube's tip is judged against the anatomy.
+    image = image.rotate(rng.normal(0, 3), translate=tuple(rng.normal(0, 2.5, 2) * 2), fillcolor=(20, 20, 20))
     gray = finish(image, rng, noise=7.0, blur=0.5).mean(axis=2)
-    return (gray * rng.uniform(0.85, 1.1)).clip(0, 255).astype(np.uint8)
+    return (gray * rng.uniform(0.8, 1.15)).clip(0, 255).astype(np.uint8)
 
 
 def ranzcr_clip(size: Size) -> Competition:

@@ -307,6 +307,7 @@ def _parse_members(node: ast.stmt) -> list[Member]:
 
 
 FAMILY_HINTS = (
+    ("image_features", r"\bimage_descriptors\b"),
     ("lightgbm", r"\blightgbm\b|\blgb\."),
     ("xgboost", r"\bxgboost\b|\bxgb\."),
     ("catboost", r"\bcatboost\b|CatBoost"),

@@ -93,7 +93,8 @@ def fit_in_time(model, fit, size_param, step):
 
 def read_table(path):
     """A table by its file name: parquet, JSON records (list fields joined by spaces), tab-separated, or
-    comma-separated (compressed or not)."""
+    comma-separated (compressed or not). Ids and image names are read as text: a hex id such as 1234e5
+    would otherwise become a number."""
     name = path.name.lower()
     if name.endswith(".parquet"):
         return pd.read_parquet(path)
@@ -106,7 +107,8 @@ def read_table(path):
             if frame[col].map(lambda v: isinstance(v, list)).any():
                 frame[col] = frame[col].map(lambda v: " ".join(map(str, v)) if isinstance(v, list) else v)
         return frame
-    return pd.read_csv(path, sep="\t" if ".tsv" in name else ",")
+    keys = {c: str for c in [*TASK["id_columns"], TASK.get("image_column")] if c}
+    return pd.read_csv(path, sep="\t" if ".tsv" in name else ",", dtype=keys)
 
 
 train_raw = read_table(INPUT / TASK["train_file"])
