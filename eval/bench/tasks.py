@@ -188,8 +188,8 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
     from_json = file_kind(train_path.name) in JSON_KINDS or file_kind(test_path.name) in JSON_KINDS
     if from_json:
         train_path, test_path = _csv_copies(bench_task, views_dir / bench_task.name / "csv")
-    train_head = pd.read_csv(train_path, nrows=50)
-    test_head = pd.read_csv(test_path, nrows=50)
+    train_head = read_table(train_path, nrows=50)  # the task layer's reader: a listing of files reads too
+    test_head = read_table(test_path, nrows=50)
     profile = profile_task(task, max_rows=PROFILE_ROWS)
     texts = {c["name"] for c in profile["columns"] if c["role"] == "text"}
     excluded = (set(task.id_columns) - texts) | set(task.train_target_columns) | set(task.target_columns)
@@ -212,7 +212,7 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
                   (test_path, folder / "test.csv", images.get("test_folder") or images.get("folder")))
         try:
             for table_path, target, image_folder in splits:
-                table = pd.read_csv(table_path, dtype={image_column: str, **{c: str for c in task.id_columns}})
+                table = read_table(table_path, as_text=True)  # ids as written: 1234e5 is a name, not a number
                 pixels, side = _flatten(table[image_column], store, image_folder, side)
                 # The image column stays when it is also the id: the runners write the ids back.
                 kept_table = table if image_column in task.id_columns else table.drop(columns=[image_column])

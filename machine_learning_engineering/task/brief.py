@@ -53,6 +53,7 @@ def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: i
         "image_column": images.get("column"),
         "image_folder": images.get("folder"),
         "test_image_folder": images.get("test_folder"),
+        "train_listing": task.train_listing,
         "n_folds": n_folds,
         "n_repeats": n_repeats if n_train is not None and n_train <= repeat_max_rows else 1,
         "seed": seed,

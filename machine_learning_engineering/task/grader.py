@@ -256,12 +256,23 @@ def _score(sub: pd.DataFrame, answers: pd.DataFrame, task: Task) -> float:
     for target, answer_column in zip(targets, _answer_columns(answers, task)):
         truth, predicted = answers[answer_column].to_numpy(dtype=object), sub[target].to_numpy(dtype=object)
         if task.prediction_format == "probability":
+            truth = _as_class_names(truth, task.classes)
             predicted = _floats(sub[[target]])[:, 0]
             if not metric.needs_proba:
                 negative, positive = (task.classes or (0, 1))[:2]
                 predicted = np.where(predicted >= 0.5, positive, negative).astype(object)
         scores.append(metric.score(truth, predicted, labels=task.classes if task.classes else None))
     return float(np.mean(scores))
+
+
+def _as_class_names(truth: np.ndarray, classes: Optional[Sequence[Any]]) -> np.ndarray:
+    """Answers of a probability column written as 0/1 (1: the positive class) while the training labels
+    are names (dogs-vs-cats: label 1 is 'dog'), as the class names; other answers as they are."""
+    names = [canonical_label(c) for c in classes or ()]
+    given = {canonical_label(v) for v in truth}
+    if len(names) != 2 or set(names) == {"0", "1"} or not given <= {"0", "1"}:
+        return truth
+    return np.array([names[int(canonical_label(v))] for v in truth], dtype=object)
 
 
 def _floats(frame: pd.DataFrame) -> np.ndarray:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -25,6 +26,7 @@ import yaml
 
 from .errors import TaskError
 from .inventory import DataFile, human_size, list_archive_members, list_data_files
+from .listing import is_listing, listing_spec
 from .metrics import METRIC_NAMES, Metric, canonical_label, detect_metric, get_metric, unknown_metric_phrase
 from .tables import TABLE_KINDS, check_table, head_size, is_large, read_for_checks, read_header, read_table
 
@@ -81,6 +83,8 @@ class Task:
         image_column: train/test column holding image paths, when task.yaml names one.
         archived: the images and sounds inside the data folder's zip archives, each with the archive's
             path as its first parts (train.zip/train/1.jpg); scripts read them from the archive.
+        train_listing: when the training rows are the files of a folder or archive labelled by their
+            names (`train_file` is then that folder or archive), how to read it (see `listing`).
     """
 
     name: str
@@ -103,6 +107,7 @@ class Task:
     answers_file: Optional[Path]
     image_column: Optional[str] = None
     archived: tuple[DataFile, ...] = ()
+    train_listing: Optional[dict[str, Any]] = field(default=None, compare=False)  # a dict: left out of the hash
 
     @property
     def train_path(self) -> Path:
@@ -186,8 +191,15 @@ def _load(path: Path, metric: Optional[str]) -> Task:
 
     # MLE-bench names some training tables labels.csv (e.g. the taxi fares, or the labels of image folders).
     has_train_table = any(f.kind in TABLE_KINDS and _is_train(f) for f in files)
-    train_file = _pick_file(layout.data_dir, files, config, "train_file", _is_train if has_train_table else _is_labels,
-                            "train", required=True)
+    has_labels = any(f.kind in TABLE_KINDS and _is_labels(f) for f in files)
+    listing = None if has_train_table or has_labels or "train_file" in config else _find_listing(layout.data_dir)
+    if listing is not None:
+        # No training table: the labels are in the training files' names (cat.0.jpg, ..._1.aif).
+        train_file = Path(listing["source"])
+        logger.info("no train table: the training rows are the files of %s, labelled by their names", train_file)
+    else:
+        train_file = _pick_file(layout.data_dir, files, config, "train_file",
+                                _is_train if has_train_table else _is_labels, "train", required=True)
     sample_file = _pick_file(layout.data_dir, files, config, "sample_submission_file", _is_sample,
                              "sample_submission", required=False)
     archived = list_archive_members(layout.data_dir, files)
@@ -250,7 +262,7 @@ def _load(path: Path, metric: Optional[str]) -> Task:
         prediction_format=prediction_format, classes=classes, task_kind=task_kind, metric=chosen,
         metric_source=source, answers_file=_find_answers(layout.private_dir),
         image_column=str(config["image_column"]) if config.get("image_column") else None,
-        archived=archived,
+        archived=archived, train_listing=listing,
     )
 
 
@@ -408,6 +420,21 @@ def _is_labels(f: DataFile) -> bool:
 
 def _is_test(f: DataFile) -> bool:
     return "test" in _stem(f) and not _is_sample(f) and "train" not in _stem(f)
+
+
+def _find_listing(data_dir: Path) -> Optional[dict[str, Any]]:
+    """The listing spec of the folder or zip archive of training files labelled by their names, if any:
+    a plain folder before an archive of the same files (MLE-bench leaves both for dogs-vs-cats)."""
+    candidates = sorted((p for p in data_dir.iterdir() if "train" in p.name.lower() and is_listing(p)),
+                        key=lambda p: (not p.is_dir(), p.name))
+    for candidate in candidates:
+        try:
+            spec = listing_spec(candidate)
+        except (OSError, ValueError, zipfile.BadZipFile):
+            continue
+        if spec is not None:
+            return spec
+    return None
 
 
 def _ids_name_files(sample: Path, files: Sequence[DataFile]) -> bool:

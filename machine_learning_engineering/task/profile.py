@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .inventory import file_kind, summarise_inventory
+from .listing import is_listing
 from .loader import Task
 from .metrics import canonical_label
 from .tables import count_rows, read_header, read_table
@@ -72,7 +73,7 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
 def _sample(task: Task, n_rows: int, max_rows: int) -> pd.DataFrame:
     if n_rows <= max_rows:
         return read_table(task.train_path)
-    if file_kind(task.train_path.name) in ("parquet", "json", "jsonl"):
+    if file_kind(task.train_path.name) in ("parquet", "json", "jsonl") or is_listing(task.train_path):
         return read_table(task.train_path).sample(n=max_rows, random_state=SAMPLE_SEED)
     keep = np.random.default_rng(SAMPLE_SEED).random(n_rows + 1) < max_rows / n_rows
     keep[0] = True  # the header
@@ -160,9 +161,9 @@ def _images(task: Task, train: pd.DataFrame) -> Optional[dict[str, Any]]:
         [c for c in train.columns if c != task.image_column]
     samples = {c: [canonical_label(v) for v in train[c].dropna().head(20)] for c in candidates}
     # Paths in a column are the surest sign; ids that name image files (train/<id>.jpg) come second.
-    matches = [(c, _match_paths(task, samples[c], by_name)) for c in candidates
+    matches = [(c, _match_paths(task, samples[c], by_name, "train")) for c in candidates
                if samples[c] and not _is_number(train[c])]
-    matches += [(c, _match_ids(samples[c], by_stem)) for c in candidates
+    matches += [(c, _match_ids(samples[c], by_stem, "train")) for c in candidates
                 if samples[c] and (c in task.id_columns or str(c).lower().endswith("id"))]
     for column, found in matches:
         if found:
@@ -182,7 +183,7 @@ def _test_folder(task: Task, column: str, how: str, by_name: dict[str, list[str]
         return None
     values = [canonical_label(v) for v in read_table(task.test_path, columns=[column], nrows=20,
                                                      as_text=True)[column] if v != ""]
-    found = _match_ids(values, by_stem) if how == "id" else _match_paths(task, values, by_name)
+    found = _match_ids(values, by_stem, "test") if how == "id" else _match_paths(task, values, by_name, "test")
     return found[1] if found else None
 
 
@@ -190,27 +191,34 @@ def _enough(values: list[Any]) -> int:
     return max(1, int(0.8 * len(values)))
 
 
-def _match_paths(task: Task, values: list[str], by_name: dict[str, str]) -> Optional[tuple[str, str, str]]:
+def _likeliest(folders: list[str], split: str) -> str:
+    """The folder most values point at; on a tie, one whose name holds the split's name (train, test)."""
+    counts = Counter(folders)
+    return max(counts, key=lambda f: (counts[f], split in f.lower(), f))
+
+
+def _match_paths(task: Task, values: list[str], by_name: dict[str, list[str]],
+                 split: str) -> Optional[tuple[str, str, str]]:
     """("path" | "filename", folder, extension) when most values are image paths or image file names."""
     if sum(file_kind(v) == "image" for v in values) < _enough(values):
         return None
     extension = PurePosixPath(values[0]).suffix.lower()
     if sum((task.data_dir / v).is_file() for v in values) >= _enough(values):
-        parents = Counter(PurePosixPath(v).parent.as_posix() for v in values)
-        return "path", parents.most_common(1)[0][0], extension
+        return "path", _likeliest([PurePosixPath(v).parent.as_posix() for v in values], split), extension
     folders = [folder for v in values for folder in by_name.get(PurePosixPath(v).name, ())]
     if sum(PurePosixPath(v).name in by_name for v in values) >= _enough(values):
-        return "filename", Counter(folders).most_common(1)[0][0], extension
+        return "filename", _likeliest(folders, split), extension
     return None
 
 
-def _match_ids(values: list[str], by_stem: dict[str, list[PurePosixPath]]) -> Optional[tuple[str, str, str]]:
+def _match_ids(values: list[str], by_stem: dict[str, list[PurePosixPath]],
+               split: str) -> Optional[tuple[str, str, str]]:
     """("id", folder, extension) when most ids are the names of image files (e.g. train/<id>.jpg); an id
     that names files in several folders (1.jpg in train/ and test/) counts for each."""
     hits = [path for v in values for path in by_stem.get(v, ())]
     if sum(v in by_stem for v in values) < _enough(values):
         return None
-    folder = Counter(p.parent.as_posix() for p in hits).most_common(1)[0][0]
+    folder = _likeliest([p.parent.as_posix() for p in hits], split)
     return "id", folder, next(p.suffix.lower() for p in hits if p.parent.as_posix() == folder)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Optional, Sequence, Union
@@ -17,6 +18,7 @@ import pandas as pd
 
 from .errors import TaskError
 from .inventory import file_kind, human_size
+from .listing import is_listing, read_listing
 
 TABLE_KINDS = ("csv", "tsv", "parquet", "json", "jsonl")
 JSON_KINDS = ("json", "jsonl")
@@ -49,8 +51,12 @@ def read_table(path: Path, *, columns: Optional[Sequence[str]] = None, nrows: Op
     """Reads a table, optionally only some columns and the first `nrows` rows.
 
     `as_text` keeps every value as the string in the file ("NA" stays "NA"), which is what comparing
-    ids needs.
+    ids needs. A folder or archive of labelled files reads as its listing (see `listing`).
     """
+    if is_listing(path):
+        frame = read_listing(path)
+        frame = frame[list(columns)] if columns is not None else frame
+        return frame.head(nrows) if nrows is not None else frame
     kind = file_kind(path.name)
     if kind == "parquet":
         import pyarrow.parquet as pq
@@ -113,7 +119,7 @@ def _csv_options(kind: str, columns: Optional[Sequence[str]], as_text: bool) -> 
 
 def is_large(path: Path) -> bool:
     """Whether a table is too large to be read whole for checking (see MAX_CHECKED_BYTES)."""
-    return path.stat().st_size > MAX_CHECKED_BYTES
+    return not is_listing(path) and path.stat().st_size > MAX_CHECKED_BYTES
 
 
 def read_for_checks(path: Path, *, columns: Optional[Sequence[str]] = None, as_text: bool = False) -> pd.DataFrame:
@@ -146,6 +152,8 @@ def _head(path: Path) -> bytes:
 
 def read_header(path: Path) -> list[str]:
     """The column names of a table."""
+    if is_listing(path):
+        return list(read_listing(path).columns)
     if file_kind(path.name) == "parquet":
         import pyarrow.parquet as pq
 
@@ -163,6 +171,8 @@ def count_rows(path: Path) -> int:
         return int(pq.ParquetFile(path).metadata.num_rows)
     if file_kind(path.name) in JSON_KINDS:
         return len(read_json_records(path))
+    if is_listing(path):
+        return len(read_listing(path))
     if path.suffix.lower() in (".gz", ".zip", ".bz2"):
         return len(read_table(path, columns=[read_header(path)[0]]))
     lines, last = 0, b"\n"
@@ -183,6 +193,12 @@ def check_table(path: Path, relative: Path) -> None:
     Raises:
         TaskError: naming the file, the line where it goes wrong, and the fix.
     """
+    if is_listing(path):
+        try:
+            read_listing(path)
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise TaskError(f"{relative} cannot be read as the training table: {exc}.") from None
+        return
     if path.stat().st_size == 0:
         raise TaskError(f"{relative} is empty (0 bytes) in {path.parent}. Put the data in it, or remove it and "
                         f"name the right file in task.yaml.")

@@ -4,6 +4,7 @@ metric, grade on their private answers, and the offline agent solves a tiny one 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from PIL import Image
 
 from machine_learning_engineering.bundled_tasks.lite import (LITE_TASK_NAMES, MissingSourceError, build_lite,
                                                              fortunes)
@@ -81,7 +83,7 @@ CACTUS, DOGS, HISTO = ("aerial-cactus-identification", "dog-breed-identification
                        "histopathologic-cancer-detection")
 LEAF, PLANT, RANZCR, SIIM = ("leaf-classification", "plant-pathology-2020-fgvc7",
                              "ranzcr-clip-catheter-line-classification", "siim-isic-melanoma-classification")
-APTOS = "aptos2019-blindness-detection"
+APTOS, PETS = "aptos2019-blindness-detection", "dogs-vs-cats-redux-kernels-edition"
 DISEASES = ("healthy", "multiple_diseases", "rust", "scab")
 SCORED_LINES = ("ETT - Abnormal", "ETT - Borderline", "ETT - Normal", "NGT - Abnormal", "NGT - Borderline",
                 "NGT - Incompletely Imaged", "NGT - Normal", "CVC - Abnormal", "CVC - Borderline")
@@ -94,6 +96,8 @@ EXPECTED = {
             "qwk", ("id_code",), ("diagnosis",)),
     DOGS: ({"labels.csv", "sample_submission.csv", "train", "test"}, "multiclass", "class_probabilities", "log_loss",
            ("id",), None),
+    PETS: ({"train.zip", "test.zip", "train", "test", "sample_submission.csv"}, "binary", "probability", "log_loss",
+           ("id",), ("label",)),
     HISTO: ({"train_labels.csv", "sample_submission.csv", "train", "test"}, "binary", "probability", "roc_auc", ("id",),
             ("label",)),
     LEAF: ({"train.csv", "test.csv", "sample_submission.csv", "images"}, "multiclass", "class_probabilities",
@@ -159,6 +163,34 @@ def test_constant_submissions_score_what_a_constant_scores(tiny):
     assert grade(sample, spooky) == pytest.approx(1.0986, abs=0.01)  # the priors are near uniform
 
 
+def test_image_stand_ins_keep_the_originals_quirks(tiny):
+    cactus = tiny / CACTUS / "prepared" / "public"
+    train = _public(tiny / CACTUS, "train.csv")
+    with zipfile.ZipFile(cactus / "train.zip") as archive:
+        assert sorted(archive.namelist()) == sorted(train["id"])  # at the archive's root, named with .jpg
+        assert Image.open(io.BytesIO(archive.read(train["id"][0]))).size == (32, 32)
+    dogs = tiny / DOGS / "prepared" / "public"
+    breeds = list(_public(tiny / DOGS, "sample_submission.csv").columns[1:])
+    assert breeds == sorted(breeds) and set(_public(tiny / DOGS, "labels.csv")["breed"]) <= set(breeds)
+    assert all((dogs / "train" / f"{i}.jpg").is_file() for i in _public(tiny / DOGS, "labels.csv")["id"])
+    histo = tiny / HISTO / "prepared" / "public"
+    assert Image.open(next((histo / "test").iterdir())).format == "TIFF"
+    plant = _public(tiny / PLANT, "train.csv")
+    assert plant[list(DISEASES)].sum(axis=1).eq(1).all() and plant["image_id"].str.fullmatch(r"Train_\d+").all()
+    ranzcr = _public(tiny / RANZCR, "train.csv")
+    assert {"CVC - Normal", "Swan Ganz Catheter Present", "PatientID"} <= set(ranzcr.columns)
+    notes = _public(tiny / RANZCR, "train_annotations.csv")
+    assert set(notes["StudyInstanceUID"]) <= set(ranzcr["StudyInstanceUID"])
+    assert all(len(json.loads(points)) >= 3 for points in notes["data"])
+    siim = tiny / SIIM / "prepared" / "public"
+    assert {p.parent.name for p in (siim / "jpeg").rglob("*.jpg")} == {"train", "test"}
+    assert "diagnosis" not in _public(tiny / SIIM, "test.csv").columns
+    leaf = _public(tiny / LEAF, "train.csv")
+    assert list(leaf.columns[:3]) == ["id", "species", "margin1"] and leaf.shape[1] == 2 + 3 * 64
+    aptos = _public(tiny / APTOS, "train.csv")
+    assert set(aptos["diagnosis"]) == set(range(5))
+
+
 def test_table_stand_ins_keep_the_originals_quirks(tiny):
     taxi = _public(tiny / "new-york-city-taxi-fare-prediction", "labels.csv")
     assert taxi["pickup_datetime"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC").all()
@@ -218,9 +250,10 @@ def test_cli_builds_the_lite_suite_and_refuses_unknown_names(tmp_path):
 
 
 # One per kind: text with a text key, a large table with labels.csv, several regression targets, several labels
-# (on 400 comments the six labels are too rare to promise a score; the run must still give a valid submission).
+# (on 400 comments the six labels are too rare to promise a score; the run must still give a valid submission),
+# images inside zip archives with no test table.
 @pytest.mark.parametrize("name, better_than", [(INSULTS, 0.6), ("new-york-city-taxi-fare-prediction", 5.0),
-                                               (NOMAD, 0.1), (JIGSAW, None), (PIZZA, 0.55)])
+                                               (NOMAD, 0.1), (JIGSAW, None), (PIZZA, 0.55), (CACTUS, 0.6)])
 def test_the_offline_agent_solves_a_tiny_stand_in(tiny, tmp_path, name, better_than):
     from machine_learning_engineering.cli import run_agent
     from machine_learning_engineering.config import Settings

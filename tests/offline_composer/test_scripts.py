@@ -216,6 +216,18 @@ def test_pixels_as_features_on_images(digits, catalog):
     check_outputs(run, brief)
 
 
+@pytest.mark.parametrize("card", ["image_features", "pixel_svm"])
+def test_images_inside_archives_in_split_folders_without_a_test_table(tmp_path, catalog, card):
+    brief, test_digits = workspaces.zipped_digits_task(tmp_path)
+    run = run_script(tmp_path, card, candidate_script(brief, catalog.card(card)))
+    assert run.score > 0.7
+    sub = pd.read_csv(run.folder / "submission" / "submission.csv", dtype={"id": str})
+    sample = pd.read_csv(tmp_path / "input" / "sample_submission.csv", dtype={"id": str})
+    assert sub["id"].tolist() == sample["id"].tolist()  # 3e3 stays a name, not the number 3000
+    # Test images share their names with train images: reading the train ones would score at chance.
+    assert (sub["label"].to_numpy() == test_digits).mean() > 0.7
+
+
 @pytest.mark.skipif(not os.environ.get("MLE_STAR_TEST_CNN"), reason="set MLE_STAR_TEST_CNN=1 to train the CNN")
 def test_cnn_on_images(digits, catalog):
     root, brief = digits

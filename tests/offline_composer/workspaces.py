@@ -39,7 +39,7 @@ def _brief(name, kind, metric, fmt, target, classes, train, roles, n_test, **ext
             "target_columns": extra.pop("target_columns", [target]), "train_target_column": target,
             "classes": classes, "columns": _column_info(train, {"id": "id", target: "target", **roles}),
             "n_train": len(train), "n_test": n_test, "image_column": extra.pop("image_column", None),
-            "seed": 7, "n_folds": 3, **extra}
+            "seed": 7, "n_folds": 3, **extra}  # extra may override any field above
 
 
 def breast_cancer_task(workspace: Path) -> dict:
@@ -127,6 +127,34 @@ def digits_image_task(workspace: Path, n: int = 200) -> dict:
     return _brief("digits", "multiclass", "accuracy", "label", "label", list(range(10)), train,
                   {"image": "image"}, len(test), image_column="image")
 
+
+
+def zipped_digits_task(workspace: Path, n_train: int = 150, n_test: int = 50) -> tuple[dict, np.ndarray]:
+    """aerial-cactus's layout with 8x8 digits: images inside train.zip/train/ and test.zip/test/, the same
+    names in both (only the folder tells them apart), ids that read as numbers (3e3), no test table (the
+    sample submission lists the test images). Returns the brief and the test images' true digits."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    data = datasets.load_digits()
+    images = np.rint(data.images * (255.0 / 16.0)).astype(np.uint8)
+    ids = [f"{i}e{i % 7}" for i in range(max(n_train, n_test))]
+    (workspace / "input").mkdir(parents=True, exist_ok=True)
+    for archive, folder, offset, count in (("train.zip", "train", 0, n_train), ("test.zip", "test", n_train, n_test)):
+        with zipfile.ZipFile(workspace / "input" / archive, "w") as out:
+            for i in range(count):
+                png = io.BytesIO()
+                Image.fromarray(images[offset + i], mode="L").save(png, "PNG")
+                out.writestr(f"{folder}/{ids[i]}.png", png.getvalue())
+    train = pd.DataFrame({"id": ids[:n_train], "label": data.target[:n_train]})
+    train.to_csv(workspace / "input/train.csv", index=False)
+    pd.DataFrame({"id": ids[:n_test], "label": 0}).to_csv(workspace / "input/sample_submission.csv", index=False)
+    brief = _brief("zipped-digits", "multiclass", "accuracy", "label", "label", list(range(10)), train, {},
+                   n_test, image_column="id", image_folder="train.zip/train", test_image_folder="test.zip/test",
+                   test_file="sample_submission.csv")
+    return brief, data.target[n_train: n_train + n_test]
 
 
 def keyed_tables_task(workspace: Path, n: int = 600, seed: int = 0) -> dict:

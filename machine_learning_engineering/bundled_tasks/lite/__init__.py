@@ -11,7 +11,7 @@ from typing import Sequence
 
 from .competition import SIZES, Competition, Size, StandIn, write_competition
 from .fortunes import MissingSourceError
-from .images import aerial_cactus, dog_breed, plant_pathology
+from .images import aerial_cactus, dog_breed, dogs_vs_cats, plant_pathology
 from .leaves import leaf_classification
 from .medical import aptos2019, histopathologic, ranzcr_clip, siim_isic
 from .records import random_acts_of_pizza
@@ -23,6 +23,7 @@ STAND_INS: tuple[StandIn, ...] = (
     StandIn("aptos2019-blindness-detection", "image", "qwk", aptos2019),
     StandIn("detecting-insults-in-social-commentary", "text", "roc_auc", detecting_insults),
     StandIn("dog-breed-identification", "image", "log_loss", dog_breed),
+    StandIn("dogs-vs-cats-redux-kernels-edition", "image", "log_loss", dogs_vs_cats),
     StandIn("histopathologic-cancer-detection", "image", "roc_auc", histopathologic),
     StandIn("jigsaw-toxic-comment-classification-challenge", "text", "roc_auc", jigsaw_toxic),
     StandIn("leaf-classification", "image", "log_loss", leaf_classification),

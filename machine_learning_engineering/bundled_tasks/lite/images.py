@@ -3,6 +3,9 @@
 aerial-cactus-identification: 32x32 aerial views of desert; is there a columnar cactus? train.csv names
     each image with its extension, the images are at the root of train.zip and test.zip, and only the
     sample submission lists the test images; ROC AUC.
+dogs-vs-cats-redux-kernels-edition: dog and cat faces; the training labels are in the file names
+    (cat.0.jpg), the images at the root of train.zip and test.zip and in plain folders beside them, test
+    ids are integers from 1; binary log loss.
 dog-breed-identification: 20 "breeds", each a handwritten digit shape in its own coat colour over a
     photographic background; labels.csv, train/ and test/ folders, one probability column per breed in
     the sample submission (no test table); multiclass log loss.
@@ -142,6 +145,74 @@ def dog_breed(size: Size) -> Competition:
     )
 
 
+# ----------------------------------------------------------------------------- dogs vs cats
+
+FUR = ((40, 35, 30), (120, 80, 45), (200, 150, 90), (225, 220, 210), (130, 130, 135), (180, 100, 40))
+
+
+def _pet(rng: np.random.Generator, dog: bool, side: int = 48) -> np.ndarray:
+    from PIL import Image
+
+    image, draw = canvas(side, photo_texture(rng, side) * rng.uniform(0.5, 0.9))
+    cx, cy, r = side / 2 + rng.normal(0, 4), side / 2 + rng.normal(0, 3), rng.uniform(9, 14)
+    fur = jitter_colour(rng, FUR[int(rng.integers(len(FUR)))], 15)
+    # Most cats have pointed upright ears and most dogs floppy ones, but not all: the face tells the rest.
+    pointed = rng.random() < (0.2 if dog else 0.9)
+    for sign in (-1, 1):
+        ex = cx + sign * r * 0.6
+        if pointed:
+            tip = (ex + sign * r * rng.uniform(0.1, 0.4), cy - r * rng.uniform(1.3, 1.7))
+            draw.polygon(scaled([(ex - r * 0.35, cy - r * 0.5), (ex + r * 0.35, cy - r * 0.5), tip]), fill=fur)
+        else:
+            draw.ellipse(scaled([(ex + sign * r * 0.2 - r * 0.3, cy - r * 0.6), (ex + sign * r * 0.2 + r * 0.3, cy + r * 0.5)]),
+                         fill=jitter_colour(rng, fur, 20))
+    draw.ellipse(scaled([(cx - r, cy - r * 0.9), (cx + r, cy + r * 0.9)]), fill=fur)
+    eye = (60, 160, 60) if not dog and rng.random() < 0.6 else (30, 20, 15)
+    for sign in (-1, 1):
+        ex, ey, er = cx + sign * r * 0.4, cy - r * 0.15, r * rng.uniform(0.1, 0.16)
+        draw.ellipse(scaled([(ex - er, ey - er * (0.6 if not dog else 1)), (ex + er, ey + er * (0.6 if not dog else 1))]),
+                     fill=eye)
+    if dog:  # a muzzle that sticks out, with a large dark nose
+        draw.ellipse(scaled([(cx - r * 0.45, cy + r * 0.1), (cx + r * 0.45, cy + r * 0.85)]),
+                     fill=jitter_colour(rng, (215, 195, 170), 20))
+        draw.ellipse(scaled([(cx - r * 0.18, cy + r * 0.15), (cx + r * 0.18, cy + r * 0.4)]), fill=(25, 20, 20))
+    else:  # a small pink nose and whiskers
+        draw.polygon(scaled([(cx - r * 0.1, cy + r * 0.2), (cx + r * 0.1, cy + r * 0.2), (cx, cy + r * 0.32)]),
+                     fill=(220, 140, 150))
+        for sign in (-1, 1):
+            for dy in (-0.05, 0.1):
+                draw.line(scaled([(cx + sign * r * 0.2, cy + r * 0.35), (cx + sign * r * 1.2, cy + r * (0.3 + dy))]),
+                          fill=(235, 235, 235, 180), width=1)
+    image = image.rotate(rng.normal(0, 12), resample=Image.BILINEAR)
+    return finish(image, rng, noise=5.0, blur=0.3)
+
+
+def dogs_vs_cats(size: Size) -> Competition:
+    """Dog or cat? The training labels are in the file names (cat.0.jpg, dog.0.jpg), as in the original."""
+    n = 300 if size == "tiny" else 4000
+    rng = np.random.default_rng(SEED)
+    dogs = rng.random(n) < 0.5
+    pictures = [encode(_pet(rng, bool(d)), "JPEG") for d in dogs]
+    frame = pd.DataFrame({"label": dogs.astype(int), "picture": pictures})
+    train, test = split(frame, 0.1, "label")
+    counts = {0: 0, 1: 0}
+    train_files = {}
+    for row in train.itertuples():
+        train_files[f"{'dog' if row.label else 'cat'}.{counts[row.label]}.jpg"] = row.picture
+        counts[row.label] += 1
+    test_files = {f"{i}.jpg": picture for i, picture in enumerate(test["picture"], start=1)}
+    answers = pd.DataFrame({"id": range(1, len(test) + 1), "label": test["label"]})
+    # MLE-bench leaves the plain folders beside the archives.
+    return Competition(
+        public={"train.zip": zipped(train_files), "test.zip": zipped(test_files),
+                **{f"train/{name}": data for name, data in train_files.items()},
+                **{f"test/{name}": data for name, data in test_files.items()},
+                "sample_submission.csv": answers[["id"]].assign(label=0.5)},
+        private={"answers.csv": answers},
+        description=_PETS_DESCRIPTION.format(n_train=len(train), n_test=len(test)),
+    )
+
+
 # ----------------------------------------------------------------------------- plant pathology
 
 DISEASES = ("healthy", "multiple_diseases", "rust", "scab")
@@ -273,6 +344,38 @@ Submissions are evaluated on multi-class log loss. Each row's probabilities must
 ```
 id,afghan_hound,airedale,...,whippet
 000621fb3cbb32d8935728e48679680e,0.05,0.05,...,0.05
+```
+"""
+
+_PETS_DESCRIPTION = """\
+# Dogs vs. Cats Redux: Kernels Edition (local stand-in)
+
+## Overview
+
+Each image shows the face of a dog or a cat. Predict the probability that it is a dog (1 = dog, 0 = cat).
+
+This is a local stand-in for the Kaggle competition of the same name, with its exact files, columns and
+metric. The faces are drawn (48x48 RGB JPEG) over photographic backgrounds: most cats have pointed ears,
+slit eyes, a small pink nose and whiskers; most dogs have floppy ears, round eyes and a muzzle with a large
+dark nose; fur colours are shared by both, and some dogs have pointed ears and some cats folded ones.
+
+## Data
+
+- `train.zip`: {n_train} training images named by their label, `cat.<n>.jpg` or `dog.<n>.jpg`, at the
+  root of the archive; the folder `train/` holds the same files.
+- `test.zip`: {n_test} test images named `<id>.jpg` (ids from 1); the folder `test/` holds the same files.
+- `sample_submission.csv`: a valid submission (there is no test table).
+
+## Evaluation
+
+Submissions are scored on the log loss between the predicted probability that the image is a dog and the
+truth. Lower is better.
+
+## Submission format
+
+```
+id,label
+1,0.5
 ```
 """
 

@@ -104,6 +104,7 @@ def normalise_brief(brief: Mapping[str, Any]) -> dict[str, Any]:
     out.setdefault("image_column", None)
     out.setdefault("image_folder", None)
     out.setdefault("test_image_folder", None)
+    out.setdefault("train_listing", None)
     out.setdefault("n_train", 0)
     out.setdefault("n_test", 0)
     return out
@@ -141,6 +142,7 @@ def task_dict(brief: Mapping[str, Any]) -> dict[str, Any]:
         "image_column": brief.get("image_column"),
         "image_folder": brief.get("image_folder"),
         "test_image_folder": brief.get("test_image_folder") or brief.get("image_folder"),
+        "train_listing": brief.get("train_listing"),
         "seed": int(brief["seed"]),
         "n_folds": int(brief["n_folds"]),
     }
