@@ -4,9 +4,9 @@ A tasks folder holds one folder per task, in our layout (`<name>/public`, `<name
 MLE-bench's prepared layout (`<competition-id>/prepared/public`, `.../prepared/private`). Whatever the
 task layer's `load_task` accepts is a task; anything else is skipped with a warning.
 
-The peers are tabular AutoML systems. When a task's table names image files (by path, file name or id;
-on disk or inside a zip archive), the peers get a copy of the table with each image flattened into
-grayscale pixel columns (at most 16x16), and JSON records become CSV tables; the agent always gets the task as it
+The peers are tabular AutoML systems. When a task's table names image or sound files (by path, file name
+or id; on disk or inside a zip archive), the peers get a copy of the table with each image flattened into
+grayscale pixel columns (at most 16x16) or each clip summarised by its 20 mean MFCCs, and JSON records become CSV tables; the agent always gets the task as it
 is. The report says so per task.
 """
 
@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from machine_learning_engineering.task import TaskError, load_task, profile_task
-from machine_learning_engineering.task.images import ImageFiles
+from machine_learning_engineering.task.audio import mfcc_means, read_sound
+from machine_learning_engineering.task.media_files import MediaFiles
 from machine_learning_engineering.task.inventory import file_kind
 from machine_learning_engineering.task.tables import JSON_KINDS, read_table
 from machine_learning_engineering.task.metrics import canonical_label
@@ -64,7 +65,8 @@ class TabularView:
         feature_columns: columns present in both tables that are not targets, nor ids unless the id holds
             free text (a comment that is its own submission key is also the input).
         note: how the view differs from the task, for the report ("" when it does not).
-        modality: "image" (images flattened to pixels), "text" (some features are free text) or "tabular".
+        modality: "image" (images flattened to pixels), "audio" (clips as mean MFCCs), "text" (some features
+            are free text) or "tabular".
         text_columns: the features that hold free text.
     """
 
@@ -195,39 +197,39 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
     excluded = (set(task.id_columns) - texts) | set(task.train_target_columns) | set(task.target_columns)
     features = [c for c in test_head.columns if c in train_head.columns and c not in excluded]
     text_columns = tuple(c for c in features if c in texts)
-    images = profile["images"] or {}
-    image_column = images.get("column")
-    if not image_column or image_column not in test_head.columns:
+    kind, media = next(((kind, profile[key]) for kind, key in (("image", "images"), ("audio", "audio"))
+                        if (profile[key] or {}).get("column") in test_head.columns), (None, None))
+    if media is None:
         note = "tabular peers read the JSON records as CSV tables (list fields joined by spaces)" if from_json else ""
         return TabularView(train_path, test_path, tuple(features), note,
                            modality="text" if text_columns else "tabular", text_columns=text_columns)
+    column = media["column"]
     folder = views_dir / bench_task.name
     manifest = folder / "view.json"
     source = [f"{path}:{path.stat().st_mtime_ns}:{path.stat().st_size}" for path in (train_path, test_path)]
     saved = _read_manifest(manifest)
     if saved.get("source") != source:
         folder.mkdir(parents=True, exist_ok=True)
-        store, side = ImageFiles(task), None
-        splits = ((train_path, folder / "train.csv", images.get("folder")),
-                  (test_path, folder / "test.csv", images.get("test_folder") or images.get("folder")))
+        store = MediaFiles(task, kind)
+        describe = _Pixels(store) if kind == "image" else _Cepstrum(store)
+        splits = ((train_path, folder / "train.csv", media.get("folder")),
+                  (test_path, folder / "test.csv", media.get("test_folder") or media.get("folder")))
         try:
-            for table_path, target, image_folder in splits:
+            for table_path, target, media_folder in splits:
                 table = read_table(table_path, as_text=True)  # ids as written: 1234e5 is a name, not a number
-                pixels, side = _flatten(table[image_column], store, image_folder, side)
-                # The image column stays when it is also the id: the runners write the ids back.
-                kept_table = table if image_column in task.id_columns else table.drop(columns=[image_column])
-                pd.concat([kept_table, pixels.add_prefix(f"{image_column}_")], axis=1).to_csv(target, index=False)
+                described = describe(table[column], media_folder).add_prefix(f"{column}_")
+                # The file column stays when it is also the id: the runners write the ids back.
+                kept_table = table if column in task.id_columns else table.drop(columns=[column])
+                pd.concat([kept_table, described], axis=1).to_csv(target, index=False)
         finally:
             store.close()
-        kept = [c for c in features if c != image_column]
-        kept += [f"{image_column}_px{i}" for i in range(side[0] * side[1])]
-        note = (f"tabular peers saw each image of `{image_column}` flattened to {side[0]}x{side[1]} grayscale "
-                f"pixel columns; the agent saw the images")
-        saved = {"source": source, "feature_columns": kept, "note": note}
+        kept = [c for c in features if c != column] + list(described.columns)
+        saved = {"source": source, "feature_columns": kept,
+                 "note": f"tabular peers saw each {kind} file of `{column}` as {describe.what}; the agent saw the files"}
         # Written last: a view whose manifest is there is complete.
         manifest.write_text(json.dumps(saved), encoding="utf-8")
     return TabularView(folder / "train.csv", folder / "test.csv", tuple(saved["feature_columns"]), saved["note"],
-                       modality="image")
+                       modality=kind)
 
 
 def _csv_copies(bench_task: BenchTask, folder: Path) -> tuple[Path, Path]:
@@ -247,16 +249,40 @@ def _read_manifest(path: Path) -> dict:
         return {}
 
 
-def _flatten(values: pd.Series, store: ImageFiles, folder: Optional[str],
-             side: Optional[tuple[int, int]]) -> tuple[pd.DataFrame, tuple[int, int]]:
-    rows = []
-    for value in values.astype(str):  # as written: a hex id such as 1234e5 is a name, not a number
-        with store.open(value, folder) as image:
-            gray = image.convert("L")
-            if side is None:
-                width, height = gray.size
-                scale = min(1.0, MAX_PIXEL_SIDE / max(width, height))
-                side = (max(1, round(width * scale)), max(1, round(height * scale)))
-            rows.append(np.asarray(gray.resize(side), dtype=np.uint8).ravel())
-    matrix = np.vstack(rows) if rows else np.zeros((0, side[0] * side[1] if side else 0), dtype=np.uint8)
-    return pd.DataFrame(matrix, columns=[f"px{i}" for i in range(matrix.shape[1])]), side
+class _Pixels:
+    """Images as grayscale pixel columns px0, px1, ..., at most MAX_PIXEL_SIDE a side (the first image's
+    shape, scaled, for every image)."""
+
+    def __init__(self, store: MediaFiles) -> None:
+        self.store, self.side = store, None
+
+    @property
+    def what(self) -> str:
+        return f"{self.side[0]}x{self.side[1]} grayscale pixel columns"
+
+    def __call__(self, values: pd.Series, folder: Optional[str]) -> pd.DataFrame:
+        rows = []
+        for value in values.astype(str):  # as written: a hex id such as 1234e5 is a name, not a number
+            with self.store.open_image(value, folder) as image:
+                gray = image.convert("L")
+                if self.side is None:
+                    width, height = gray.size
+                    scale = min(1.0, MAX_PIXEL_SIDE / max(width, height))
+                    self.side = (max(1, round(width * scale)), max(1, round(height * scale)))
+                rows.append(np.asarray(gray.resize(self.side), dtype=np.uint8).ravel())
+        size = self.side[0] * self.side[1] if self.side else 0
+        matrix = np.vstack(rows) if rows else np.zeros((0, size), dtype=np.uint8)
+        return pd.DataFrame(matrix, columns=[f"px{i}" for i in range(matrix.shape[1])])
+
+
+class _Cepstrum:
+    """Sound clips as their 20 mean MFCCs, columns mfcc0 ... mfcc19."""
+
+    what = "its 20 mean MFCCs"
+
+    def __init__(self, store: MediaFiles) -> None:
+        self.store = store
+
+    def __call__(self, values: pd.Series, folder: Optional[str]) -> pd.DataFrame:
+        rows = [mfcc_means(*read_sound(self.store.read(value, folder))) for value in values.astype(str)]
+        return pd.DataFrame(np.vstack(rows), columns=[f"mfcc{i}" for i in range(len(rows[0]))])

@@ -25,6 +25,7 @@ def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: i
     set of at most `repeat_max_rows` rows repeats its k-fold split `n_repeats` times."""
     n_train = profile.get("train", {}).get("n_rows")
     images = profile.get("images") or {}
+    audio = profile.get("audio") or {}
     columns = []
     for column in profile.get("columns", [])[:MAX_COLUMNS]:
         entry = {k: column[k] for k in ("name", "role", "dtype", "n_unique", "missing_frac", "examples") if k in column}
@@ -54,6 +55,9 @@ def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: i
         "image_folder": images.get("folder"),
         "test_image_folder": images.get("test_folder"),
         "train_listing": task.train_listing,
+        "audio_column": audio.get("column"),
+        "audio_folder": audio.get("folder"),
+        "test_audio_folder": audio.get("test_folder"),
         "n_folds": n_folds,
         "n_repeats": n_repeats if n_train is not None and n_train <= repeat_max_rows else 1,
         "seed": seed,

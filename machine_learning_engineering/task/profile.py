@@ -45,6 +45,7 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
          "columns": [{name, dtype, role, n_unique, missing_frac, examples[, min, max]}],
          "target": {columns, kind, ...class counts or mean/std/min/max/skew...},
          "images": {column, folder, test_folder, how, extension, n_images, folders} or None,
+         "audio": the same for sound clips (n_images counting the clips) or None,
          "inventory": summary of the data folder's files}
     """
     n_train = count_rows(task.train_path)
@@ -53,9 +54,12 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
     if not sampled:
         n_train = len(train)  # exact, where the line count overcounts quoted line breaks
     test_columns = read_header(task.test_path)
-    # A submission key that holds free text (a comment that is its own key) is also the model's input.
-    roles = {c: "id" for c in task.id_columns if c not in train.columns or _role(train[c], train[c].dropna(),
-                                                                                 int(train[c].nunique())) != "text"}
+    images, audio = _media(task, train, "image"), _media(task, train, "audio")
+    # A submission key that holds free text (a comment that is its own key) is also the model's input; one
+    # that names image or sound files is not text, however long the names.
+    media_keys = {m["column"] for m in (images, audio) if m}
+    roles = {c: "id" for c in task.id_columns if c not in train.columns or c in media_keys
+             or _role(train[c], train[c].dropna(), int(train[c].nunique())) != "text"}
     roles.update({c: "target" for c in task.train_target_columns})
     return jsonable({
         "train": {"file": task.train_file.as_posix(), "n_rows": n_train, "n_cols": train.shape[1],
@@ -65,7 +69,8 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
         "columns_only_in_train": [c for c in train.columns if c not in test_columns],
         "columns": [_column(train[c], roles.get(c)) for c in train.columns],
         "target": _target(train, task),
-        "images": _images(task, train),
+        "images": images,
+        "audio": audio,
         "inventory": summarise_inventory([*task.files, *task.archived]),
     })
 
@@ -144,11 +149,11 @@ def _target(train: pd.DataFrame, task: Task) -> dict[str, Any]:
     return info
 
 
-def _images(task: Task, train: pd.DataFrame) -> Optional[dict[str, Any]]:
-    """Which column of train points at which image folder, if any (by path, by file name, or by id), and
-    the folder its test values point at (test images often sit in a folder of their own). Images inside
-    zip archives count, under the archive's path (train.zip/train)."""
-    images = [f.path for f in (*task.files, *task.archived) if f.kind == "image"]
+def _media(task: Task, train: pd.DataFrame, kind: str) -> Optional[dict[str, Any]]:
+    """Which column of train points at which folder of images (or sounds: `kind`), if any (by path, by
+    file name, or by id), and the folder its test values point at (test files often sit in a folder of
+    their own). Files inside zip archives count, under the archive's path (train.zip/train)."""
+    images = [f.path for f in (*task.files, *task.archived) if f.kind == kind]
     if not images:
         return None
     folders = Counter(p.parent.as_posix() for p in images)
@@ -157,18 +162,18 @@ def _images(task: Task, train: pd.DataFrame) -> Optional[dict[str, Any]]:
     for path in images:
         by_name.setdefault(path.name, []).append(path.parent.as_posix())
         by_stem.setdefault(path.stem, []).append(PurePosixPath(path.as_posix()))
-    candidates = ([task.image_column] if task.image_column in train.columns else []) + \
-        [c for c in train.columns if c != task.image_column]
+    named = task.image_column if kind == "image" else None
+    candidates = ([named] if named in train.columns else []) + [c for c in train.columns if c != named]
     samples = {c: [canonical_label(v) for v in train[c].dropna().head(20)] for c in candidates}
     # Paths in a column are the surest sign; ids that name image files (train/<id>.jpg) come second.
-    matches = [(c, _match_paths(task, samples[c], by_name, "train")) for c in candidates
+    matches = [(c, _match_paths(task, samples[c], by_name, "train", kind)) for c in candidates
                if samples[c] and not _is_number(train[c])]
     matches += [(c, _match_ids(samples[c], by_stem, "train")) for c in candidates
                 if samples[c] and (c in task.id_columns or str(c).lower().endswith("id"))]
     for column, found in matches:
         if found:
             how, folder, extension = found
-            test_folder = _test_folder(task, str(column), how, by_name, by_stem) or folder
+            test_folder = _test_folder(task, str(column), how, by_name, by_stem, kind) or folder
             return {"column": str(column), "folder": folder, "test_folder": test_folder, "how": how,
                     "extension": extension, "n_images": folders.get(folder, 0),
                     "folders": dict(folders.most_common(10))}
@@ -177,13 +182,13 @@ def _images(task: Task, train: pd.DataFrame) -> Optional[dict[str, Any]]:
 
 
 def _test_folder(task: Task, column: str, how: str, by_name: dict[str, list[str]],
-                 by_stem: dict[str, list[PurePosixPath]]) -> Optional[str]:
+                 by_stem: dict[str, list[PurePosixPath]], kind: str) -> Optional[str]:
     """The folder that the test table's values of `column` point at, or None when they point at none."""
     if column not in read_header(task.test_path):
         return None
     values = [canonical_label(v) for v in read_table(task.test_path, columns=[column], nrows=20,
                                                      as_text=True)[column] if v != ""]
-    found = _match_ids(values, by_stem, "test") if how == "id" else _match_paths(task, values, by_name, "test")
+    found = _match_ids(values, by_stem, "test") if how == "id" else _match_paths(task, values, by_name, "test", kind)
     return found[1] if found else None
 
 
@@ -197,10 +202,10 @@ def _likeliest(folders: list[str], split: str) -> str:
     return max(counts, key=lambda f: (counts[f], split in f.lower(), f))
 
 
-def _match_paths(task: Task, values: list[str], by_name: dict[str, list[str]],
-                 split: str) -> Optional[tuple[str, str, str]]:
-    """("path" | "filename", folder, extension) when most values are image paths or image file names."""
-    if sum(file_kind(v) == "image" for v in values) < _enough(values):
+def _match_paths(task: Task, values: list[str], by_name: dict[str, list[str]], split: str,
+                 kind: str) -> Optional[tuple[str, str, str]]:
+    """("path" | "filename", folder, extension) when most values are paths or names of files of `kind`."""
+    if sum(file_kind(v) == kind for v in values) < _enough(values):
         return None
     extension = PurePosixPath(values[0]).suffix.lower()
     if sum((task.data_dir / v).is_file() for v in values) >= _enough(values):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -18,6 +19,7 @@ from PIL import Image
 from machine_learning_engineering.bundled_tasks.lite import (LITE_TASK_NAMES, MissingSourceError, build_lite,
                                                              fortunes)
 from machine_learning_engineering.task import check_submission, grade, load_task
+from machine_learning_engineering.task.audio import read_sound
 
 try:
     fortunes.ensure_fortunes()
@@ -84,6 +86,7 @@ CACTUS, DOGS, HISTO = ("aerial-cactus-identification", "dog-breed-identification
 LEAF, PLANT, RANZCR, SIIM = ("leaf-classification", "plant-pathology-2020-fgvc7",
                              "ranzcr-clip-catheter-line-classification", "siim-isic-melanoma-classification")
 APTOS, PETS = "aptos2019-blindness-detection", "dogs-vs-cats-redux-kernels-edition"
+WHALE = "the-icml-2013-whale-challenge-right-whale-redux"
 DISEASES = ("healthy", "multiple_diseases", "rust", "scab")
 SCORED_LINES = ("ETT - Abnormal", "ETT - Borderline", "ETT - Normal", "NGT - Abnormal", "NGT - Borderline",
                 "NGT - Incompletely Imaged", "NGT - Normal", "CVC - Abnormal", "CVC - Borderline")
@@ -98,6 +101,8 @@ EXPECTED = {
            ("id",), None),
     PETS: ({"train.zip", "test.zip", "train", "test", "sample_submission.csv"}, "binary", "probability", "log_loss",
            ("id",), ("label",)),
+    WHALE: ({"train2.zip", "test2.zip", "sampleSubmission.csv"}, "binary", "probability", "roc_auc", ("clip",),
+            ("probability",)),
     HISTO: ({"train_labels.csv", "sample_submission.csv", "train", "test"}, "binary", "probability", "roc_auc", ("id",),
             ("label",)),
     LEAF: ({"train.csv", "test.csv", "sample_submission.csv", "images"}, "multiclass", "class_probabilities",
@@ -187,6 +192,14 @@ def test_image_stand_ins_keep_the_originals_quirks(tiny):
     assert "diagnosis" not in _public(tiny / SIIM, "test.csv").columns
     leaf = _public(tiny / LEAF, "train.csv")
     assert list(leaf.columns[:3]) == ["id", "species", "margin1"] and leaf.shape[1] == 2 + 3 * 64
+    whale = tiny / WHALE / "prepared" / "public"
+    with zipfile.ZipFile(whale / "train2.zip") as archive:
+        names = archive.namelist()
+        assert all(re.fullmatch(r"train2/2009032[89]_\d{6}_\d{3}s\d+ms_TRAIN\d+_[01]\.aif", n) for n in names)
+        samples, rate = read_sound(archive.read(names[0]))
+        assert rate == 2000 and len(samples) == 4000
+    clips = _public(tiny / WHALE, "sampleSubmission.csv")["clip"]
+    assert clips.str.fullmatch(r"2009033[01]_\d{6}_\d{3}s\d+ms_Test\d+\.aif").all()
     aptos = _public(tiny / APTOS, "train.csv")
     assert set(aptos["diagnosis"]) == set(range(5))
 
@@ -251,9 +264,10 @@ def test_cli_builds_the_lite_suite_and_refuses_unknown_names(tmp_path):
 
 # One per kind: text with a text key, a large table with labels.csv, several regression targets, several labels
 # (on 400 comments the six labels are too rare to promise a score; the run must still give a valid submission),
-# images inside zip archives with no test table.
+# images inside zip archives with no test table, sound clips labelled by their names.
 @pytest.mark.parametrize("name, better_than", [(INSULTS, 0.6), ("new-york-city-taxi-fare-prediction", 5.0),
-                                               (NOMAD, 0.1), (JIGSAW, None), (PIZZA, 0.55), (CACTUS, 0.6)])
+                                               (NOMAD, 0.1), (JIGSAW, None), (PIZZA, 0.55), (CACTUS, 0.6),
+                                               (WHALE, 0.6)])
 def test_the_offline_agent_solves_a_tiny_stand_in(tiny, tmp_path, name, better_than):
     from machine_learning_engineering.cli import run_agent
     from machine_learning_engineering.config import Settings

@@ -40,7 +40,7 @@ def catalog():
 
 def test_bundled_content(catalog):
     assert {"lightgbm", "xgboost", "catboost", "random_forest", "extra_trees", "linear", "knn",
-            "hist_gradient_boosting", "pixel_svm", "cnn", "tfidf_linear"} <= set(catalog.cards)
+            "hist_gradient_boosting", "pixel_svm", "cnn", "image_features", "tfidf_linear"} <= set(catalog.cards)
     assert len(catalog.recipes) >= 15
     assert {r.block for r in catalog.recipes.values()} >= set(BLOCKS) - {"setup", "submission"}
     assert {"greedy_weights", "optimized_weights", "stacking", "rank_average", "mean"} <= set(catalog.ensembles)
@@ -52,7 +52,7 @@ def test_search_ranks_boosting_with_categoricals_first(catalog):
     assert set(found[:2]) == {"catboost", "lightgbm"}
     assert [c.name for c in catalog.search_models("neighbours distance", modality="tabular", k=1)] == ["knn"]
     images = catalog.search_models("images", modality="image", task_kind="multiclass")
-    assert {c.name for c in images} == {"pixel_svm", "cnn"}
+    assert {c.name for c in images} == {"pixel_svm", "cnn", "image_features"}
     assert catalog.search_models("reviews text", modality="text", k=1)[0].name == "tfidf_linear"
     assert all(c.modality == "tabular" for c in catalog.search_models("", modality="tabular", k=10))
     assert len(catalog.search_models("", k=3)) == 3

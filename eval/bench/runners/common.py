@@ -8,7 +8,8 @@ needs to know about the task:
     train, test, output          absolute paths (train/test are the peers' tabular view of the task)
     id_columns                   copied from test.csv into the submission
     feature_columns              the columns a model may use
-    modality, text_columns       "tabular", "text" (text_columns hold free text) or "image" (pixel columns)
+    modality, text_columns       "tabular", "text" (text_columns hold free text), "image" (pixel columns) or
+                                 "audio" (mean MFCC columns)
     targets                      one entry per model to fit, see `Target`
     metric                       the task's metric name (each runner maps it to its own)
     time_budget_s, started_at    the budget and the wall-clock time (time.time()) the harness started us

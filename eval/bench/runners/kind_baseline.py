@@ -3,6 +3,7 @@
 - text: TF-IDF of word unigrams and bigrams over the text columns joined, then logistic regression (ridge
   regression for a numeric target), default strength.
 - image: the flattened grayscale pixels scaled to [0, 1] (no other column), then the same linear models.
+- audio: default LightGBM on the clips' 20 mean MFCCs (the bench's view of them).
 - table: default LightGBM (`lightgbm_default.py`).
 No tuning: a baseline is what anyone would try first.
 """

@@ -14,6 +14,7 @@ from .fortunes import MissingSourceError
 from .images import aerial_cactus, dog_breed, dogs_vs_cats, plant_pathology
 from .leaves import leaf_classification
 from .medical import aptos2019, histopathologic, ranzcr_clip, siim_isic
+from .sounds import right_whale
 from .records import random_acts_of_pizza
 from .tables import nomad2018, nyc_taxi_fare, tabular_playground_dec_2021, tabular_playground_may_2022
 from .text import detecting_insults, jigsaw_toxic, spooky_author
@@ -36,6 +37,7 @@ STAND_INS: tuple[StandIn, ...] = (
     StandIn("spooky-author-identification", "text", "log_loss", spooky_author),
     StandIn("tabular-playground-series-dec-2021", "table", "accuracy", tabular_playground_dec_2021),
     StandIn("tabular-playground-series-may-2022", "table", "roc_auc", tabular_playground_may_2022),
+    StandIn("the-icml-2013-whale-challenge-right-whale-redux", "audio", "roc_auc", right_whale),
 )
 STAND_INS_BY_NAME: dict[str, StandIn] = {s.name: s for s in STAND_INS}
 LITE_TASK_NAMES: tuple[str, ...] = tuple(STAND_INS_BY_NAME)

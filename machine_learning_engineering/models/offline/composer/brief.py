@@ -105,6 +105,8 @@ def normalise_brief(brief: Mapping[str, Any]) -> dict[str, Any]:
     out.setdefault("image_folder", None)
     out.setdefault("test_image_folder", None)
     out.setdefault("train_listing", None)
+    for key in ("audio_column", "audio_folder", "test_audio_folder"):
+        out.setdefault(key, None)
     out.setdefault("n_train", 0)
     out.setdefault("n_test", 0)
     return out
@@ -143,6 +145,9 @@ def task_dict(brief: Mapping[str, Any]) -> dict[str, Any]:
         "image_folder": brief.get("image_folder"),
         "test_image_folder": brief.get("test_image_folder") or brief.get("image_folder"),
         "train_listing": brief.get("train_listing"),
+        "audio_column": brief.get("audio_column"),
+        "audio_folder": brief.get("audio_folder"),
+        "test_audio_folder": brief.get("test_audio_folder") or brief.get("audio_folder"),
         "seed": int(brief["seed"]),
         "n_folds": int(brief["n_folds"]),
     }

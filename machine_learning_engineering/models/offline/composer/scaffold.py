@@ -147,11 +147,13 @@ train_raw = train_raw.dropna(subset=TARGETS).reset_index(drop=True)
 # Threads per model: on small data, thread start-up costs more than it saves.
 N_JOBS = int(os.environ.get("MLE_STAR_JOBS", "1" if len(train_raw) < 20000 else "2"))
 ${IMAGES}
+${AUDIO}
 # Id columns are keys, not inputs, unless they hold text (a comment that is its own key).
-excluded = (set(TASK["id_columns"]) - set(TASK["text_columns"])) | set(TARGETS) | {TASK["image_column"]}
+excluded = ((set(TASK["id_columns"]) - set(TASK["text_columns"])) | set(TARGETS)
+            | {TASK["image_column"], TASK.get("audio_column")})
 FEATURES = [c for c in (TASK["feature_columns"] or train_raw.columns) if c in test_raw.columns and c not in excluded]
-FEATURES += [c for c in PIXEL_COLUMNS if c not in FEATURES]
-PIXEL_SET = set(PIXEL_COLUMNS)
+FEATURES += [c for c in PIXEL_COLUMNS + AUDIO_COLUMNS if c not in FEATURES]
+MEDIA_COLUMNS = set(PIXEL_COLUMNS) | set(AUDIO_COLUMNS)  # numbers already: preprocessing passes them as one block
 
 if MULTI_OUTPUT:
     # y_all is (n, len(TARGETS)); each column is fit on its own, as 0/1 labels or as values.
@@ -374,6 +376,119 @@ if TASK["image_column"]:
     print(f"loaded images as {IMG_SHAPE} pixel arrays")
 ''')
 
+NO_AUDIO = '''AUDIO_COLUMNS = []
+'''
+
+AUDIO = '''
+# Sound clips become columns au_0, au_1, ...: per frequency band the mean, spread and peak of the log
+# spectrogram, a 16x16 thumbnail of it (bands by time), and 20 cepstral means.
+SOUND_SUFFIXES = (".wav", ".aif", ".aiff")
+
+
+def index_sounds():
+    """Every sound clip under input/, on disk or inside a zip archive, by its path relative to input/."""
+    import zipfile
+
+    index = {}
+    for folder, _, names in os.walk(INPUT, followlinks=True):
+        for name in names:
+            path = Path(folder) / name
+            relative = path.relative_to(INPUT).as_posix()
+            if name.lower().endswith(SOUND_SUFFIXES):
+                index[relative] = path
+            elif name.lower().endswith(".zip") and zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    for member in archive.namelist():
+                        if member.lower().endswith(SOUND_SUFFIXES) and "__MACOSX" not in member:
+                            index[f"{relative}/{member}"] = (path, member)
+    return index
+
+
+SOUND_INDEX = index_sounds()
+SOUNDS_BY_NAME = {}
+for _key in sorted(SOUND_INDEX):
+    _name = _key.rsplit("/", 1)[-1]
+    SOUNDS_BY_NAME.setdefault(_name, []).append(_key)
+    SOUNDS_BY_NAME.setdefault(_name.rsplit(".", 1)[0], []).append(_key)
+SOUND_ARCHIVES = {}
+
+
+def sound_bytes(value, folder):
+    """The bytes of the clip a column value names (a path, a file name or an id; `folder` first)."""
+    value = str(value)
+    where = SOUND_INDEX.get(value) or SOUND_INDEX.get(f"{folder}/{value}")
+    if where is None:
+        matches = SOUNDS_BY_NAME.get(value.rsplit("/", 1)[-1])
+        if not matches:
+            raise FileNotFoundError(f"no sound file for {value!r} under {INPUT} (nor in its zip archives)")
+        preferred = [key for key in matches if key.rsplit("/", 1)[0] == folder]
+        where = SOUND_INDEX[(preferred or matches)[0]]
+    if isinstance(where, tuple):
+        import zipfile
+
+        archive = SOUND_ARCHIVES.get(where[0]) or SOUND_ARCHIVES.setdefault(where[0], zipfile.ZipFile(where[0]))
+        return archive.read(where[1])
+    return where.read_bytes()
+
+
+def read_sound(data):
+    """(mono samples in [-1, 1], rate) of a PCM WAV or AIFF file's bytes."""
+    import io
+    import struct
+    import wave
+
+    if data[:4] == b"FORM":
+        position, channels, bits, rate, samples = 12, 1, 16, 0, b""
+        while position + 8 <= len(data):
+            kind, size = data[position: position + 4], struct.unpack(">I", data[position + 4: position + 8])[0]
+            body = data[position + 8: position + 8 + size]
+            if kind == b"COMM":
+                channels, _, bits = struct.unpack(">hIh", body[:8])
+                exponent = struct.unpack(">H", body[8:10])[0] & 0x7FFF
+                rate = round(int.from_bytes(body[10:18], "big") * 2.0 ** (exponent - 16383 - 63))
+            elif kind == b"SSND":
+                samples = body[8 + struct.unpack(">I", body[:4])[0]:]
+            position += 8 + size + (size % 2)
+        values = np.frombuffer(samples, dtype={8: ">i1", 16: ">i2", 32: ">i4"}[bits]) / float(2 ** (bits - 1))
+        return values.reshape(-1, channels).mean(axis=1), rate
+    with wave.open(io.BytesIO(data)) as clip:
+        width, channels, rate = clip.getsampwidth(), clip.getnchannels(), clip.getframerate()
+        raw = clip.readframes(clip.getnframes())
+    values = np.frombuffer(raw, dtype={1: np.uint8, 2: "<i2", 4: "<i4"}[width]).astype(float)
+    values = (values - 128) / 128 if width == 1 else values / float(2 ** (8 * width - 1))
+    return values.reshape(-1, channels).mean(axis=1), rate
+
+
+def sound_features(samples, rate, bands=32):
+    """The au_* description of one clip (see the block's comment)."""
+    from scipy.fft import dct
+
+    frame, hop = max(int(0.025 * rate), 16), max(int(0.010 * rate), 8)
+    samples = np.pad(samples, (0, max(0, frame - len(samples))))
+    starts = np.arange(0, len(samples) - frame + 1, hop)
+    frames = samples[starts[:, None] + np.arange(frame)] * np.hanning(frame)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    edges = np.linspace(0, power.shape[1], bands + 1).astype(int)
+    banded = np.log(np.stack([power[:, a: max(b, a + 1)].sum(1) for a, b in zip(edges[:-1], edges[1:])], 1) + 1e-10)
+    rows = np.array_split(np.arange(banded.shape[0]), 16)
+    cols = np.array_split(np.arange(bands), 16)
+    thumb = np.array([[banded[np.ix_(r, c)].mean() for r in rows] for c in cols])
+    cepstral = dct(banded, axis=1, norm="ortho")[:, :20].mean(0)
+    return np.concatenate([banded.mean(0), banded.std(0), banded.max(0), (thumb - thumb.mean()).ravel(), cepstral])
+
+
+def load_sounds(values, folder):
+    return np.stack([sound_features(*read_sound(sound_bytes(v, folder))) for v in values])
+
+
+sounds_tr = load_sounds(train_raw[TASK["audio_column"]], TASK["audio_folder"])
+sounds_te = load_sounds(test_raw[TASK["audio_column"]], TASK["test_audio_folder"])
+AUDIO_COLUMNS = [f"au_{i}" for i in range(sounds_tr.shape[1])]
+train_raw = pd.concat([train_raw, pd.DataFrame(sounds_tr, columns=AUDIO_COLUMNS)], axis=1)
+test_raw = pd.concat([test_raw, pd.DataFrame(sounds_te, columns=AUDIO_COLUMNS)], axis=1)
+print(f"described each sound clip by {len(AUDIO_COLUMNS)} spectrogram features")
+'''
+
 PREPROCESSING = '''\
 ONE_HOT_MAX_LEVELS = 0  # categoricals with at most this many levels become 0/1 columns; others stay categories
 TEXT_SVD_COMPONENTS = 32  # each text column becomes this many TF-IDF + truncated-SVD components
@@ -418,11 +533,12 @@ def preprocess(train_df, test_df):
     for step in PREPROCESS_STEPS:
         train_df, test_df = step(train_df, test_df)
     out_tr, out_te = {}, {}
-    # Pixel columns are numbers already: passed through as one block (column by column takes seconds a fold).
-    pixels = [c for c in train_df.columns if c in PIXEL_SET]
+    # Pixel and sound columns are numbers already: passed through as one block (column by column takes
+    # seconds a fold).
+    pixels = [c for c in train_df.columns if c in MEDIA_COLUMNS]
     for col in train_df.columns:
         tr, te = train_df[col], test_df[col]
-        if col in PIXEL_SET:
+        if col in MEDIA_COLUMNS:
             continue
         if col in TASK["datetime_columns"]:
             out_tr[col], out_te[col] = days_since_epoch(tr), days_since_epoch(te)
@@ -605,7 +721,8 @@ print(f"Final Validation Performance: {final_score}")
 '''
 
 
-def setup_block(task_literal: str, image_max_side: int | None) -> str:
-    """The setup block body for a TASK literal; images are loaded when `image_max_side` is given."""
+def setup_block(task_literal: str, image_max_side: int | None, audio: bool = False) -> str:
+    """The setup block body for a TASK literal; images are loaded when `image_max_side` is given, sound
+    clips described when `audio`."""
     images = NO_IMAGES if image_max_side is None else IMAGES.substitute(IMAGE_MAX_SIDE=int(image_max_side))
-    return SETUP.substitute(TASK=task_literal, IMAGES=images)
+    return SETUP.substitute(TASK=task_literal, IMAGES=images, AUDIO=AUDIO if audio else NO_AUDIO)

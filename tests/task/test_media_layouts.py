@@ -1,6 +1,6 @@
 """Image competitions' layouts: images inside zip archives, train and test images in folders of their own,
 no test table (the sample submission lists the test images), no training table (the labels are in the
-training files' names)."""
+training files' names), sound clips."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import pytest
 from PIL import Image
 
 from machine_learning_engineering.task import TaskError, grade, load_task, profile_task
+from machine_learning_engineering.task.audio import aiff_bytes, mfcc_means, read_sound
 from machine_learning_engineering.task.brief import make_brief
-from machine_learning_engineering.task.images import ImageFiles
+from machine_learning_engineering.task.media_files import MediaFiles
 from machine_learning_engineering.task.inventory import list_archive_members, list_data_files
 from machine_learning_engineering.task.listing import label_token
 from machine_learning_engineering.task.tables import read_table
@@ -90,22 +91,22 @@ def test_image_files_are_found_in_the_splits_own_folder_first(tmp_path):
     task = load_task(tmp_path / "t")
     images = profile_task(task)["images"]
     assert (images["folder"], images["test_folder"]) == ("train_images", "test_images")
-    store = ImageFiles(task)
+    store = MediaFiles(task)
     assert store.locate("1", "test_images") == "test_images/1.png"
-    with store.open("1", "test_images") as image:
+    with store.open_image("1", "test_images") as image:
         assert np.asarray(image)[0, 0] == 101
-    with store.open("2", "train_images") as image:
+    with store.open_image("2", "train_images") as image:
         assert np.asarray(image)[0, 0] == 2
-    with pytest.raises(FileNotFoundError, match="no image of the task is named '7'"):
+    with pytest.raises(FileNotFoundError, match="no image file of the task is named '7'"):
         store.locate("7", "train_images")
 
 
 def test_image_files_open_from_inside_an_archive(tmp_path):
     task = load_task(_zipped_task(tmp_path / "cactus"))
-    store = ImageFiles(task)
-    with store.open("u3.png", "test.zip") as image:
+    store = MediaFiles(task)
+    with store.open_image("u3.png", "test.zip") as image:
         assert np.asarray(image)[0, 0] == 203
-    with store.open("t4.png", "train.zip") as image:
+    with store.open_image("t4.png", "train.zip") as image:
         assert np.asarray(image)[0, 0] == 40
     store.close()
 
@@ -154,3 +155,21 @@ def test_the_label_is_the_part_of_the_names_with_few_values():
     assert label_token(names) == -1
     assert label_token([f"{i}.jpg" for i in range(20)]) is None  # ids, no label
     assert label_token([f"img_{i}.jpg" for i in range(20)]) is None
+
+
+def test_sounds_round_trip_through_aiff_and_wav_and_have_mfccs():
+    import wave
+
+    tone = 0.5 * np.sin(2 * np.pi * 440 * np.arange(8000) / 8000)
+    samples, rate = read_sound(aiff_bytes(tone, 8000))
+    assert rate == 8000 and np.abs(samples - tone).max() < 1e-4
+    out = io.BytesIO()
+    with wave.open(out, "wb") as clip:
+        clip.setnchannels(2), clip.setsampwidth(2), clip.setframerate(8000)
+        clip.writeframes(np.repeat((tone * 32767).astype("<i2"), 2).tobytes())
+    samples, rate = read_sound(out.getvalue())
+    assert rate == 8000 and np.abs(samples - tone).max() < 1e-4
+    low, high = (mfcc_means(0.5 * np.sin(2 * np.pi * f * np.arange(8000) / 8000), 8000) for f in (200, 2000))
+    assert low.shape == (20,) and not np.allclose(low, high)
+    with pytest.raises(ValueError, match="not a WAV or AIFF"):
+        read_sound(b"ID3 an mp3")
