@@ -29,10 +29,12 @@ def join_table(frame, table, key, prefix):
     table = table.copy()
     table[key] = table[key].astype(str)
     if table[key].duplicated().any():
-        groups = table.drop(columns=[key]).select_dtypes("number").groupby(table[key])
-        grouped = groups.agg(["mean", "min", "max"])
-        grouped.columns = [f"{{a}}_{{b}}" for a, b in grouped.columns]
-        grouped[f"{{prefix}}rows"] = groups.size()
+        numbers = table.drop(columns=[key]).select_dtypes("number")
+        grouped = pd.DataFrame(index=pd.Index(table[key].unique(), name=key))
+        if numbers.shape[1]:  # a table of text columns only is counted per key, not aggregated
+            grouped = numbers.groupby(table[key]).agg(["mean", "min", "max"])
+            grouped.columns = [f"{{a}}_{{b}}" for a, b in grouped.columns]
+        grouped[f"{{prefix}}rows"] = table.groupby(key).size()
         table = grouped.reset_index()
     table = table.rename(columns={{c: f"{{prefix}}{{c}}" for c in table.columns if c != key and c in frame.columns}})
     joined = frame.assign(**{{key: frame[key].astype(str)}}).merge(table, on=key, how="left")
@@ -64,10 +66,15 @@ class Join:
 
 def find_joins(unused: Sequence[str], columns: Mapping[str, Sequence[str]], train_file: str, test_file: str,
                id_columns: Sequence[str] = (), target_columns: Sequence[str] = ()) -> list[Join]:
-    """The unused tables that share a key column with both train and test (id columns preferred)."""
+    """The unused tables that share a key column with both train and test (id columns preferred). A table
+    named as one of train rows only (train_annotations.csv) is not joined: its keys cannot cover the test
+    rows, and a column missing from every test row would mislead the model."""
     train, test = set(columns.get(train_file, ())), set(columns.get(test_file, ()))
     joins = []
     for file in unused:
+        name = file.rsplit("/", 1)[-1].lower()
+        if "train" in name and "test" not in name:
+            continue
         shared = [c for c in columns.get(file, ()) if c in train and c in test and c not in target_columns]
         if shared:
             preferred = [c for c in shared if c in id_columns]

@@ -134,10 +134,12 @@ def check_usage(request: UsageRequest, catalog: Catalog, _: Mapping[str, object]
     if revised is None:
         return UsageAnswer(all_used=False, unused=missing_core + unused,
                            explanation="These provided files are never read, and none shares a key column "
-                                       "with both train and test to join them by; recorded for the user.")
+                                       "with both train and test to join them by (or they hold train rows "
+                                       "only); recorded for the user.")
     joined = ", ".join(f"{j.file} (on {j.key})" for j in joins)
     rest = [f for f in unused if f not in {j.file for j in joins}]
     return UsageAnswer(all_used=False, unused=missing_core + unused,
                        explanation=f"Joined onto train and test by their shared key: {joined}."
-                                   + (f" Still unused (no shared key): {', '.join(rest)}." if rest else ""),
+                                   + (f" Still unused (no shared key, or rows of train only): {', '.join(rest)}."
+                                      if rest else ""),
                        code=revised)
