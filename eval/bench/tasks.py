@@ -6,7 +6,8 @@ task layer's `load_task` accepts is a task; anything else is skipped with a warn
 
 The peers are tabular AutoML systems. When a task's table names image or sound files (by path, file name
 or id; on disk or inside a zip archive), the peers get a copy of the table with each image flattened into
-grayscale pixel columns (at most 16x16) or each clip summarised by its 20 mean MFCCs, and JSON records become CSV tables; the agent always gets the task as it
+grayscale pixel columns (at most 16x16) or each clip summarised by its 20 mean MFCCs, and JSON records
+become CSV tables; the agent always gets the task as it
 is. The report says so per task.
 """
 
@@ -224,8 +225,8 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
         finally:
             store.close()
         kept = [c for c in features if c != column] + list(described.columns)
-        saved = {"source": source, "feature_columns": kept,
-                 "note": f"tabular peers saw each {kind} file of `{column}` as {describe.what}; the agent saw the files"}
+        note = f"tabular peers saw each {kind} file of `{column}` as {describe.what}; the agent saw the files"
+        saved = {"source": source, "feature_columns": kept, "note": note}
         # Written last: a view whose manifest is there is complete.
         manifest.write_text(json.dumps(saved), encoding="utf-8")
     return TabularView(folder / "train.csv", folder / "test.csv", tuple(saved["feature_columns"]), saved["note"],

@@ -155,7 +155,8 @@ def test_the_private_answers_grade_perfect_and_the_sample_submission_is_valid(ti
     task = load_task(tiny / name)
     answers = pd.read_csv(task.answers_file, keep_default_na=False)
     answers[list(task.id_columns) + list(task.target_columns)].to_csv(tmp_path / "gold.csv", index=False)
-    perfect = {"roc_auc": 1.0, "accuracy": 1.0, "rmse": 0.0, "rmsle": 0.0, "log_loss": 0.0, "qwk": 1.0}[task.metric.name]
+    perfect = {"roc_auc": 1.0, "accuracy": 1.0, "rmse": 0.0, "rmsle": 0.0, "log_loss": 0.0,
+               "qwk": 1.0}[task.metric.name]
     assert grade(tmp_path / "gold.csv", task) == pytest.approx(perfect, abs=0.01)
     assert check_submission(Path(task.data_dir) / task.sample_submission_file, task) == []
 

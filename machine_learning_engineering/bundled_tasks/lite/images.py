@@ -96,7 +96,8 @@ BREEDS = {
     "afghan_hound": (0, (222, 190, 140)), "airedale": (1, (150, 95, 50)), "basenji": (2, (190, 120, 60)),
     "beagle": (3, (170, 110, 60)), "border_collie": (4, (30, 30, 30)), "boxer": (5, (190, 130, 70)),
     "chihuahua": (6, (225, 200, 160)), "dingo": (7, (205, 150, 90)), "doberman": (8, (45, 30, 25)),
-    "german_shepherd": (9, (120, 80, 40)), "golden_retriever": (0, (230, 180, 90)), "italian_greyhound": (1, (160, 150, 150)),
+    "german_shepherd": (9, (120, 80, 40)), "golden_retriever": (0, (230, 180, 90)),
+    "italian_greyhound": (1, (160, 150, 150)),
     "kelpie": (2, (90, 60, 40)), "malamute": (3, (200, 200, 205)), "papillon": (4, (240, 235, 230)),
     "pug": (5, (210, 180, 140)), "samoyed": (6, (250, 250, 245)), "shih-tzu": (7, (215, 205, 190)),
     "siberian_husky": (8, (130, 130, 140)), "whippet": (9, (175, 160, 145)),
@@ -164,14 +165,15 @@ def _pet(rng: np.random.Generator, dog: bool, side: int = 48) -> np.ndarray:
             tip = (ex + sign * r * rng.uniform(0.1, 0.4), cy - r * rng.uniform(1.3, 1.7))
             draw.polygon(scaled([(ex - r * 0.35, cy - r * 0.5), (ex + r * 0.35, cy - r * 0.5), tip]), fill=fur)
         else:
-            draw.ellipse(scaled([(ex + sign * r * 0.2 - r * 0.3, cy - r * 0.6), (ex + sign * r * 0.2 + r * 0.3, cy + r * 0.5)]),
+            hang = ex + sign * r * 0.2
+            draw.ellipse(scaled([(hang - r * 0.3, cy - r * 0.6), (hang + r * 0.3, cy + r * 0.5)]),
                          fill=jitter_colour(rng, fur, 20))
     draw.ellipse(scaled([(cx - r, cy - r * 0.9), (cx + r, cy + r * 0.9)]), fill=fur)
     eye = (60, 160, 60) if not dog and rng.random() < 0.6 else (30, 20, 15)
     for sign in (-1, 1):
         ex, ey, er = cx + sign * r * 0.4, cy - r * 0.15, r * rng.uniform(0.1, 0.16)
-        draw.ellipse(scaled([(ex - er, ey - er * (0.6 if not dog else 1)), (ex + er, ey + er * (0.6 if not dog else 1))]),
-                     fill=eye)
+        tall = er if dog else er * 0.6  # cats' eyes are almond-shaped
+        draw.ellipse(scaled([(ex - er, ey - tall), (ex + er, ey + tall)]), fill=eye)
     if dog:  # a muzzle that sticks out, with a large dark nose
         draw.ellipse(scaled([(cx - r * 0.45, cy + r * 0.1), (cx + r * 0.45, cy + r * 0.85)]),
                      fill=jitter_colour(rng, (215, 195, 170), 20))
@@ -242,7 +244,8 @@ def _leaf_photo(rng: np.random.Generator, rust: bool, scab: bool, side: int = 64
             r = rng.uniform(*radius)
             if halo:
                 draw.ellipse(scaled([(x - 1.8 * r, y - 1.8 * r), (x + 1.8 * r, y + 1.8 * r)]), fill=(220, 200, 60, 90))
-            wobble = [(x + r * (1 + rng.uniform(-0.4, 0.4)) * math.cos(a), y + r * (1 + rng.uniform(-0.4, 0.4)) * math.sin(a))
+            wobble = [(x + r * (1 + rng.uniform(-0.4, 0.4)) * math.cos(a),
+                       y + r * (1 + rng.uniform(-0.4, 0.4)) * math.sin(a))
                       for a in np.linspace(0, 2 * math.pi, 9, endpoint=False)]
             draw.polygon(scaled(wobble), fill=jitter_colour(rng, colour, 12) + (230,))
 

@@ -159,7 +159,8 @@ def _tube_path(rng: np.random.Generator, tube: str, status: str, side: int) -> l
         tip_y = {"Normal": 0.42, "Borderline": 0.34, "Abnormal": 0.56}[status] + rng.normal(0, 0.04)
         return [start, (mid + (start[0] - mid) * 0.4, side * 0.26), (mid + rng.normal(0, 1), side * tip_y)]
     # Swan Ganz: through the heart into the pulmonary artery
-    return [(side * 0.9, side * 0.22), (mid, side * 0.35), (mid - side * 0.05, side * 0.6), (mid - side * 0.15, side * 0.45)]
+    return [(side * 0.9, side * 0.22), (mid, side * 0.35), (mid - side * 0.05, side * 0.6),
+            (mid - side * 0.15, side * 0.45)]
 
 
 def _chest(rng: np.random.Generator, tubes: list[tuple[str, list[tuple[float, float]]]], side: int = 64) -> np.ndarray:
@@ -212,7 +213,8 @@ def ranzcr_clip(size: Size) -> Competition:
     scored = [c for c in CATHETER_LABELS if c not in UNSCORED]
     notes = pd.DataFrame(annotations, columns=["StudyInstanceUID", "label", "data"])
     return Competition(
-        public={"train.csv": train, "sample_submission.csv": test[["StudyInstanceUID"]].assign(**dict.fromkeys(scored, 0)),
+        public={"train.csv": train,
+                "sample_submission.csv": test[["StudyInstanceUID"]].assign(**dict.fromkeys(scored, 0)),
                 "train_annotations.csv": notes[notes["StudyInstanceUID"].isin(set(train["StudyInstanceUID"]))],
                 **{f"train/{u}.jpg": pictures[u] for u in train["StudyInstanceUID"]},
                 **{f"test/{u}.jpg": pictures[u] for u in test["StudyInstanceUID"]}},

@@ -55,7 +55,8 @@ def canvas(side: int, background: np.ndarray | tuple[int, ...]) -> tuple[Image.I
     """A supersampled RGB canvas over a background picture or colour, and a drawer on it."""
     big = side * SUPERSAMPLE
     if isinstance(background, np.ndarray):
-        image = Image.fromarray(np.asarray(background, dtype=np.uint8)).convert("RGB").resize((big, big), Image.BILINEAR)
+        image = Image.fromarray(np.asarray(background, dtype=np.uint8)).convert("RGB")
+        image = image.resize((big, big), Image.BILINEAR)
     else:
         image = Image.new("RGB", (big, big), tuple(int(c) for c in background))
     return image, ImageDraw.Draw(image, "RGBA")

@@ -4,7 +4,8 @@ of their names, test2.zip/test2/, sampleSubmission.csv naming each test clip); R
 
 The recordings are synthesised: an up-call is a tone sweeping up from about 80 to 200 Hz in under a
 second, with a weaker harmonic; every clip has ocean noise (louder at low frequencies), and some have a
-ship's steady hum or another animal's call sweeping down through the same band. Calls range from loud to buried in the noise.
+ship's steady hum or another animal's call sweeping down through the same band. Calls range from loud to
+buried in the noise.
 The split is by day, as in MLE-bench: the first two days train, the last two test.
 """
 
@@ -45,9 +46,11 @@ def _recording(rng: np.random.Generator, call: bool) -> np.ndarray:
         hum = rng.uniform(40, 300)
         clip += rng.uniform(0.2, 1.2) * np.sin(2 * np.pi * hum * np.arange(n) / RATE + rng.uniform(0, 6.3))
     if rng.random() < 0.45:  # another animal's down-sweep, in the same band: only its direction differs
-        clip += rng.lognormal(0.2, 0.6) * _sweep(rng, rng.uniform(150, 250), rng.uniform(60, 100), rng.uniform(0.5, 1.0))
+        level = rng.lognormal(0.2, 0.6)
+        clip += level * _sweep(rng, rng.uniform(150, 250), rng.uniform(60, 100), rng.uniform(0.5, 1.0))
     if call:
-        clip += rng.lognormal(0.2, 0.6) * _sweep(rng, rng.uniform(60, 100), rng.uniform(150, 250), rng.uniform(0.5, 1.0))
+        level = rng.lognormal(0.2, 0.6)
+        clip += level * _sweep(rng, rng.uniform(60, 100), rng.uniform(150, 250), rng.uniform(0.5, 1.0))
     return clip / (np.abs(clip).max() + 1e-9) * 0.9
 
 
