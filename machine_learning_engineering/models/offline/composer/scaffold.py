@@ -146,7 +146,7 @@ TARGET = TARGETS[0]
 train_raw = train_raw.dropna(subset=TARGETS).reset_index(drop=True)
 # Threads per model: on small data, thread start-up costs more than it saves.
 N_JOBS = int(os.environ.get("MLE_STAR_JOBS", "1" if len(train_raw) < 20000 else "2"))
-${IMAGES}
+${MEDIA}${IMAGES}
 ${AUDIO}
 # Id columns are keys, not inputs, unless they hold text (a comment that is its own key).
 excluded = ((set(TASK["id_columns"]) - set(TASK["text_columns"])) | set(TARGETS)
@@ -285,66 +285,66 @@ NO_IMAGES = '''IMG_SHAPE = None
 PIXEL_COLUMNS = []
 '''
 
+MEDIA = '''
+
+class MediaFiles:
+    """The files under input/ with these suffixes (images, sound clips), on disk or inside zip archives,
+    found by a column value: a path under input/ (an archive's members under the archive's path:
+    train.zip/train/1.jpg), else a file name or id, looked up in the split's `folder` first (train and
+    test files often sit in folders of their own), then anywhere."""
+
+    def __init__(self, suffixes):
+        import zipfile
+
+        self.where, self.by_name, self.archives = {}, {}, {}
+        for folder, _, names in os.walk(INPUT, followlinks=True):
+            for name in names:
+                path = Path(folder) / name
+                relative = path.relative_to(INPUT).as_posix()
+                if name.lower().endswith(suffixes):
+                    self.where[relative] = path
+                elif name.lower().endswith(".zip") and zipfile.is_zipfile(path):
+                    with zipfile.ZipFile(path) as archive:
+                        for member in archive.namelist():
+                            if member.lower().endswith(suffixes) and "__MACOSX" not in member:
+                                self.where[f"{relative}/{member}"] = (path, member)
+        for key in sorted(self.where):
+            name = key.rsplit("/", 1)[-1]
+            for alias in dict.fromkeys((name, name.rsplit(".", 1)[0])):
+                self.by_name.setdefault(alias, []).append(key)
+
+    def read(self, value, folder):
+        """The bytes of the file `value` names."""
+        import zipfile
+
+        value = str(value)
+        where = self.where.get(value) or self.where.get(f"{folder}/{value}")
+        if where is None:
+            matches = self.by_name.get(value.rsplit("/", 1)[-1])
+            if not matches:
+                raise FileNotFoundError(f"no file for {value!r} under {INPUT} (nor in its zip archives)")
+            preferred = [key for key in matches if key.rsplit("/", 1)[0] == folder]
+            where = self.where[(preferred or matches)[0]]
+        if isinstance(where, tuple):
+            if where[0] not in self.archives:
+                self.archives[where[0]] = zipfile.ZipFile(where[0])
+            return self.archives[where[0]].read(where[1])
+        return where.read_bytes()
+'''
+
 IMAGES = Template('''
 # Images become pixel columns px_0, px_1, ... (channel-major, scaled to [0, 1]); IMG_SHAPE = (C, H, W).
 IMAGE_MAX_SIDE = ${IMAGE_MAX_SIDE}
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+IMAGE_FILES = MediaFiles((".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"))
 
 
-def index_images():
-    """Every image under input/, on disk or inside a zip archive, by its path relative to input/ (an
-    archive's members under the archive's path: train.zip/train/1.jpg) -> a file, or (archive, member)."""
-    import zipfile
-
-    index = {}
-    for folder, _, names in os.walk(INPUT, followlinks=True):
-        for name in names:
-            path = Path(folder) / name
-            relative = path.relative_to(INPUT).as_posix()
-            if name.lower().endswith(IMAGE_SUFFIXES):
-                index[relative] = path
-            elif name.lower().endswith(".zip") and zipfile.is_zipfile(path):
-                with zipfile.ZipFile(path) as archive:
-                    for member in archive.namelist():
-                        if member.lower().endswith(IMAGE_SUFFIXES) and "__MACOSX" not in member:
-                            index[f"{relative}/{member}"] = (path, member)
-    return index
-
-
-IMAGE_INDEX = index_images()
-IMAGES_BY_NAME = {}
-for _key in sorted(IMAGE_INDEX):
-    _name = _key.rsplit("/", 1)[-1]
-    IMAGES_BY_NAME.setdefault(_name, []).append(_key)
-    IMAGES_BY_NAME.setdefault(_name.rsplit(".", 1)[0], []).append(_key)
-OPEN_ARCHIVES = {}
-
-
-def image_file(value, folder):
-    """Where the image a column value names is: a path under input/, else a file name or id, looked up
-    in `folder` first (train and test images often sit in folders of their own), then anywhere."""
-    value = str(value)
-    for key in (value, f"{folder}/{value}"):
-        if key in IMAGE_INDEX:
-            return IMAGE_INDEX[key]
-    matches = IMAGES_BY_NAME.get(value.rsplit("/", 1)[-1])
-    if not matches:
-        raise FileNotFoundError(f"no image file for {value!r} under {INPUT} (nor in its zip archives)")
-    preferred = [key for key in matches if key.rsplit("/", 1)[0] == folder]
-    return IMAGE_INDEX[(preferred or matches)[0]]
-
-
-def open_image(where):
-    """A PIL image from a file, or from an (archive, member) pair."""
+def open_image(value, folder):
+    """The image a column value names (see MediaFiles), opened with PIL."""
     import io
-    import zipfile
 
     from PIL import Image
 
-    if isinstance(where, tuple):
-        archive = OPEN_ARCHIVES.get(where[0]) or OPEN_ARCHIVES.setdefault(where[0], zipfile.ZipFile(where[0]))
-        return Image.open(io.BytesIO(archive.read(where[1])))
-    return Image.open(where)
+    return Image.open(io.BytesIO(IMAGE_FILES.read(value, folder)))
 
 
 def load_pixels(values, folder, mode, side):
@@ -352,7 +352,7 @@ def load_pixels(values, folder, mode, side):
 
     rows = []
     for value in values:
-        with open_image(image_file(value, folder)) as img:
+        with open_image(value, folder) as img:
             img.draft(mode, (side, side))  # JPEGs decode at a reduced size when much larger than needed
             img = img.convert(mode)
             if img.size != (side, side):
@@ -364,7 +364,7 @@ def load_pixels(values, folder, mode, side):
 
 IMG_SHAPE, PIXEL_COLUMNS = None, []
 if TASK["image_column"]:
-    with open_image(image_file(train_raw[TASK["image_column"]].iloc[0], TASK["image_folder"])) as first:
+    with open_image(train_raw[TASK["image_column"]].iloc[0], TASK["image_folder"]) as first:
         image_mode = "L" if first.mode in ("1", "L", "LA", "P", "I", "I;16", "F") else "RGB"
         image_side = min(IMAGE_MAX_SIDE, max(first.size))
     pixels_tr = load_pixels(train_raw[TASK["image_column"]], TASK["image_folder"], image_mode, image_side)
@@ -382,53 +382,7 @@ NO_AUDIO = '''AUDIO_COLUMNS = []
 AUDIO = '''
 # Sound clips become columns au_0, au_1, ...: per frequency band the mean, spread and peak of the log
 # spectrogram, a 16x16 thumbnail of it (bands by time), and 20 cepstral means.
-SOUND_SUFFIXES = (".wav", ".aif", ".aiff")
-
-
-def index_sounds():
-    """Every sound clip under input/, on disk or inside a zip archive, by its path relative to input/."""
-    import zipfile
-
-    index = {}
-    for folder, _, names in os.walk(INPUT, followlinks=True):
-        for name in names:
-            path = Path(folder) / name
-            relative = path.relative_to(INPUT).as_posix()
-            if name.lower().endswith(SOUND_SUFFIXES):
-                index[relative] = path
-            elif name.lower().endswith(".zip") and zipfile.is_zipfile(path):
-                with zipfile.ZipFile(path) as archive:
-                    for member in archive.namelist():
-                        if member.lower().endswith(SOUND_SUFFIXES) and "__MACOSX" not in member:
-                            index[f"{relative}/{member}"] = (path, member)
-    return index
-
-
-SOUND_INDEX = index_sounds()
-SOUNDS_BY_NAME = {}
-for _key in sorted(SOUND_INDEX):
-    _name = _key.rsplit("/", 1)[-1]
-    SOUNDS_BY_NAME.setdefault(_name, []).append(_key)
-    SOUNDS_BY_NAME.setdefault(_name.rsplit(".", 1)[0], []).append(_key)
-SOUND_ARCHIVES = {}
-
-
-def sound_bytes(value, folder):
-    """The bytes of the clip a column value names (a path, a file name or an id; `folder` first)."""
-    value = str(value)
-    where = SOUND_INDEX.get(value) or SOUND_INDEX.get(f"{folder}/{value}")
-    if where is None:
-        matches = SOUNDS_BY_NAME.get(value.rsplit("/", 1)[-1])
-        if not matches:
-            raise FileNotFoundError(f"no sound file for {value!r} under {INPUT} (nor in its zip archives)")
-        preferred = [key for key in matches if key.rsplit("/", 1)[0] == folder]
-        where = SOUND_INDEX[(preferred or matches)[0]]
-    if isinstance(where, tuple):
-        import zipfile
-
-        archive = SOUND_ARCHIVES.get(where[0]) or SOUND_ARCHIVES.setdefault(where[0], zipfile.ZipFile(where[0]))
-        return archive.read(where[1])
-    return where.read_bytes()
+SOUND_FILES = MediaFiles((".wav", ".aif", ".aiff"))
 
 
 def read_sound(data):
@@ -478,7 +432,7 @@ def sound_features(samples, rate, bands=32):
 
 
 def load_sounds(values, folder):
-    return np.stack([sound_features(*read_sound(sound_bytes(v, folder))) for v in values])
+    return np.stack([sound_features(*read_sound(SOUND_FILES.read(v, folder))) for v in values])
 
 
 sounds_tr = load_sounds(train_raw[TASK["audio_column"]], TASK["audio_folder"])
@@ -725,4 +679,5 @@ def setup_block(task_literal: str, image_max_side: int | None, audio: bool = Fal
     """The setup block body for a TASK literal; images are loaded when `image_max_side` is given, sound
     clips described when `audio`."""
     images = NO_IMAGES if image_max_side is None else IMAGES.substitute(IMAGE_MAX_SIDE=int(image_max_side))
-    return SETUP.substitute(TASK=task_literal, IMAGES=images, AUDIO=AUDIO if audio else NO_AUDIO)
+    media = MEDIA if image_max_side is not None or audio else ""
+    return SETUP.substitute(TASK=task_literal, MEDIA=media, IMAGES=images, AUDIO=AUDIO if audio else NO_AUDIO)
