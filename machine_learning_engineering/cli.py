@@ -165,7 +165,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if settings.model_for("candidate_writer") == "offline":
         from .models.offline.composer.brief import unsupported_task
 
-        reason = unsupported_task(task.task_kind, task.prediction_format)
+        reason = unsupported_task(task.task_kind, task.prediction_format,
+                                  len(task.classes) if task.classes is not None else None)
         if reason:
             print(f"mle-star: {task.name}: {reason}", file=sys.stderr)
             return 2

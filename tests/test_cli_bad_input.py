@@ -176,6 +176,17 @@ def _ranked_labels(tmp: Path) -> Path:
                  description="# Toy\n\nSubmissions are evaluated on mean average precision at 3 (MAP@3).\n")
 
 
+def _text_to_text(tmp: Path) -> Path:
+    """Token normalisation's shape: the target is the written-out form of each token, thousands of them."""
+    n = 1200
+    train = pd.DataFrame({"id": range(n), "before": [str(i) for i in range(n)],
+                          "after": [f"number {i}" for i in range(n)]})
+    test = pd.DataFrame({"id": range(n, n + 10), "before": [str(i) for i in range(n, n + 10)]})
+    sample = test[["id"]].assign(after="x")
+    return _task(tmp / "t", train=train, test=test, sample=sample, answers=sample,
+                 description="# Normalise\n\nSubmissions are evaluated on accuracy.\n")
+
+
 def _yaml_file(text: str) -> Callable[[Path], Path]:
     def build(tmp: Path) -> Path:
         root = _task(tmp / "t")
@@ -205,6 +216,8 @@ TASK_CASES = {
                                       ["metric this agent does not know ('the normalized gini coefficient')"]),
     "ranked labels, offline": (_ranked_labels, ["does not write ranked label lists (MAP@K submissions) yet",
                                                 "--model gemini-2.5-pro"]),
+    "text to text, offline": (_text_to_text, ["the target has 1,200 distinct values",
+                                              "classifiers for up to 1,000 classes"]),
     "task.yaml syntax": (_yaml_file("metric: rmse\n  id_column: id\n"),
                          ["task.yaml is not valid YAML (line 2, column 12: mapping values are not allowed here)"]),
     "task.yaml type": (_yaml_file("metric: [rmse]\n"), ["`metric` must be one value, not a list (['rmse'])"]),

@@ -12,10 +12,17 @@ CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1", "f1_macro", "f1
 REGRESSION_METRICS = ("rmse", "mse", "mae", "rmsle", "r2", "mape", "qwk")
 LOWER_IS_BETTER = ("log_loss", "rmse", "mse", "mae", "rmsle", "mape")
 FEATURE_ROLES = ("numeric", "categorical", "text", "datetime")
+MAX_CLASSES = 1000
 
 
-def unsupported_task(task_kind: str, prediction_format: str) -> str | None:
-    """Why the composer cannot write scripts for a task of this kind and format, or None when it can."""
+def unsupported_task(task_kind: str, prediction_format: str, n_classes: int | None = None) -> str | None:
+    """Why the composer cannot write scripts for a task of this kind, format and number of classes, or None
+    when it can."""
+    if task_kind != "regression" and n_classes is not None and n_classes > MAX_CLASSES:
+        return (f"the target has {n_classes:,} distinct values: a text-to-text task (such as normalising "
+                f"tokens) or more labels than a classifier can learn one by one; the offline engine writes "
+                f"classifiers for up to {MAX_CLASSES:,} classes. Run it with an online model (--model "
+                f"gemini-2.5-pro), or group the labels")
     if prediction_format == "ranking":
         return ("the offline engine does not write ranked label lists (MAP@K submissions) yet; run it with an "
                 "online model (--model gemini-2.5-pro, or --agent-model candidate_writer=... and the other "
