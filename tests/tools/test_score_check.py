@@ -269,7 +269,7 @@ def test_an_offline_engine_ensemble_passes_the_check(wine_dir, tmp_path):
 
 def _scaffold_scorer(metric: str, task_kind: str, n_classes: int, y_all: np.ndarray):
     """The generated scripts' `score_predictions`, taken from the scaffold's source."""
-    tree = ast.parse(scaffold.SETUP.substitute(TASK="{}", IMAGES=""))
+    tree = ast.parse(scaffold.SETUP.substitute(TASK="{}", MEDIA="", IMAGES="", AUDIO=""))
     wanted = [node for node in tree.body if isinstance(node, ast.FunctionDef)
               and node.name in ("proba_matrix", "pred_labels", "score_predictions", "score_column")]
     namespace = {"np": np, "skm": skm, "METRIC": metric, "IS_CLASSIFICATION": task_kind != "regression",
