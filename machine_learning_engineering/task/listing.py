@@ -31,14 +31,15 @@ def is_listing(path: Path) -> bool:
 
 
 def member_names(path: Path) -> list[str]:
-    """The base names of the images and sounds in a folder (recursively) or a zip archive, sorted."""
+    """The base names of the images and sounds in a folder (recursively) or a zip archive, sorted; hidden
+    files left out, as generated scripts leave them out."""
     if path.is_dir():
-        names = [p.name for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        names = [p.name for p in path.rglob("*") if p.is_file()]
     else:
         with zipfile.ZipFile(path) as archive:
             names = [PurePosixPath(n).name for n in archive.namelist()
                      if not n.endswith("/") and "__MACOSX" not in n]
-    return sorted(n for n in names if file_kind(n) in ARCHIVED_KINDS)
+    return sorted(n for n in names if file_kind(n) in ARCHIVED_KINDS and not n.startswith("."))
 
 
 def label_token(names: Sequence[str]) -> Optional[int]:
@@ -60,10 +61,14 @@ def label_token(names: Sequence[str]) -> Optional[int]:
 def listing_spec(path: Path) -> Optional[dict[str, Any]]:
     """{"source", "label_token", "with_extension", "id_column", "target_column"} for a listing whose names
     carry a label and which has a sample submission beside it to name its columns; else None."""
+    return _spec(path, member_names(path))
+
+
+def _spec(path: Path, names: Sequence[str]) -> Optional[dict[str, Any]]:
     sample = _sample_beside(path)
     if sample is None:
         return None
-    token = label_token(member_names(path))
+    token = label_token(names)
     if token is None:
         return None
     header = pd.read_csv(sample, nrows=5, dtype=str, keep_default_na=False)
@@ -88,11 +93,11 @@ def read_listing(path: Path) -> pd.DataFrame:
 @lru_cache(maxsize=4)
 def _listed(name: str, mtime_ns: int) -> pd.DataFrame:
     path = Path(name)
-    spec = listing_spec(path)
+    names = member_names(path)  # listed once: a folder may hold tens of thousands of files
+    spec = _spec(path, names)
     if spec is None:
         raise ValueError(f"{path.name} is a folder or archive of files whose names carry no label (like "
                          f"cat.0.jpg or clip_1.aif), or there is no sample submission beside it")
-    names = member_names(path)
     ids = names if spec["with_extension"] else [PurePosixPath(n).stem for n in names]
     labels = [_SPLIT.split(PurePosixPath(n).stem)[spec["label_token"]] for n in names]
     return pd.DataFrame({spec["id_column"]: ids, spec["target_column"]: labels})
