@@ -65,6 +65,17 @@ def aiff_bytes(samples: np.ndarray, rate: int) -> bytes:
     return b"FORM" + struct.pack(">I", 4 + len(comm) + len(ssnd)) + b"AIFF" + comm + ssnd
 
 
+def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
+    """A mono 16-bit PCM WAV file of `samples` (floats in [-1, 1]) at `rate` Hz."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as clip:
+        clip.setnchannels(1)
+        clip.setsampwidth(2)
+        clip.setframerate(rate)
+        clip.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return buffer.getvalue()
+
+
 def mfcc_means(samples: np.ndarray, rate: int, n_mfcc: int = 20, n_mels: int = 40) -> np.ndarray:
     """The mean over frames of a clip's first `n_mfcc` mel-frequency cepstral coefficients (25 ms frames,
     10 ms apart, `n_mels` triangular mel bands)."""

@@ -55,6 +55,7 @@ def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: i
         "image_folder": images.get("folder"),
         "test_image_folder": images.get("test_folder"),
         "train_listing": task.train_listing,
+        "form": task.form,
         "audio_column": audio.get("column"),
         "audio_folder": audio.get("folder"),
         "test_audio_folder": audio.get("test_folder"),

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SubmissionError, TaskError
+from .forms import graded_view
 from .loader import Task, id_keys
 from .metrics import canonical_label
 from .tables import count_rows, read_header, read_table
@@ -42,6 +43,7 @@ def check_submission(submission: pd.DataFrame | Path | str, task: Task) -> list[
     frame = _read(submission)
     if isinstance(frame, str):
         return [frame]
+    task = graded_view(task)
     columns, expected_ids, expected_rows = _expected(task)
     problems: list[str] = []
     present = [str(c) for c in frame.columns]
@@ -85,6 +87,7 @@ def grade(submission_path: pd.DataFrame | Path | str, task: Task) -> float:
     if isinstance(frame, str):
         raise SubmissionError([frame])
     validate_submission(frame, task)
+    task = graded_view(task)
     answers = read_table(task.answers_file, as_text=True)
     missing = [c for c in task.id_columns if c not in answers.columns]
     if missing or not task.id_columns:

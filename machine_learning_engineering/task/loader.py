@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from .errors import TaskError
+from .forms import detect_form
 from .inventory import DataFile, human_size, list_archive_members, list_data_files
 from .listing import is_listing, listing_spec
 from .metrics import METRIC_NAMES, Metric, canonical_label, detect_metric, get_metric, unknown_metric_phrase
@@ -85,6 +86,9 @@ class Task:
             path as its first parts (train.zip/train/1.jpg); scripts read them from the archive.
         train_listing: when the training rows are the files of a folder or archive labelled by their
             names (`train_file` is then that folder or archive), how to read it (see `listing`).
+        form: when the examples are not the rows of a train and a test table (recordings with ragged
+            labels, image pairs, tokens), how to read them (see `forms`); the fields above then describe
+            those examples, and `forms.graded_view` the long-form submission.
     """
 
     name: str
@@ -108,6 +112,7 @@ class Task:
     image_column: Optional[str] = None
     archived: tuple[DataFile, ...] = ()
     train_listing: Optional[dict[str, Any]] = field(default=None, compare=False)  # a dict: left out of the hash
+    form: Optional[dict[str, Any]] = field(default=None, compare=False)
 
     @property
     def train_path(self) -> Path:
@@ -189,6 +194,10 @@ def _load(path: Path, metric: Optional[str]) -> Task:
         raise TaskError(f"no data files in {layout.data_dir}: it holds only the description. Put the task's "
                         f"data there (e.g. train.csv, test.csv, sample_submission.csv).")
 
+    form = None if {"train_file", "test_file"} & set(config) else detect_form(layout.data_dir, files)
+    if form is not None:
+        return _form_task(layout, files, form, config, config_file, description, description_file, metric)
+
     # MLE-bench names some training tables labels.csv (e.g. the taxi fares, or the labels of image folders).
     has_train_table = any(f.kind in TABLE_KINDS and _is_train(f) for f in files)
     has_labels = any(f.kind in TABLE_KINDS and _is_labels(f) for f in files)
@@ -263,6 +272,30 @@ def _load(path: Path, metric: Optional[str]) -> Task:
         metric_source=source, answers_file=_find_answers(layout.private_dir),
         image_column=str(config["image_column"]) if config.get("image_column") else None,
         archived=archived, train_listing=listing,
+    )
+
+
+def _form_task(layout: "_Layout", files: Sequence[DataFile], form: dict[str, Any], config: dict[str, Any],
+               config_file: Optional[Path], description: str, description_file: Path,
+               metric: Optional[str]) -> Task:
+    """The task of a data folder whose examples have a form of their own (see `forms`)."""
+    rows, graded = form["rows"], form["graded"]
+    sources = {"ragged_labels": (form.get("labels_file"), form.get("labels_file")),
+               "pixels": (form.get("clean_folder"), form.get("test_folder")),
+               "tokens": (form.get("train_file"), form.get("test_file"))}[form["kind"]]
+    sample = next(f.path for f in files if "submission" in f.path.name.lower() and f.kind == "csv")
+    explicit, source = _explicit_metric(metric, config, config_file, description, description_file)
+    chosen = explicit or get_metric(DEFAULT_METRICS[graded["task_kind"]])
+    logger.info("the examples are %s (%s form); submissions are long-form rows of %s", form["kind"].replace("_", " "),
+                form["kind"], sample)
+    return Task(
+        name=str(config.get("name") or layout.name), root=layout.root, data_dir=layout.data_dir,
+        description=description, description_file=description_file, files=tuple(files),
+        train_file=Path(sources[0]), test_file=Path(sources[1]), sample_submission_file=sample,
+        id_columns=tuple(rows["id_columns"]), target_columns=tuple(rows["target_columns"]),
+        train_target_columns=tuple(rows["target_columns"]), prediction_format=rows["prediction_format"],
+        classes=None, task_kind=rows["task_kind"], metric=chosen, metric_source=source if explicit else "default",
+        answers_file=_find_answers(layout.private_dir), form=form,
     )
 
 

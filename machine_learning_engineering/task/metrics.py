@@ -101,6 +101,8 @@ def canonical_label(value: Any) -> str:
     text = str(value).strip()
     if text.lower() in _BOOLEAN_TEXT:
         return _BOOLEAN_TEXT[text.lower()]
+    if "_" in text:  # Python reads "1_0" as the number 10; as an id it is sentence 1, token 0
+        return text
     try:
         number = float(text)
     except ValueError:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .inventory import file_kind, summarise_inventory
 from .listing import is_listing
+from .forms import read_rows
 from .loader import Task
 from .metrics import canonical_label
 from .tables import count_rows, read_header, read_table
@@ -48,13 +49,18 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
          "audio": the same for sound clips (n_images counting the clips) or None,
          "inventory": summary of the data folder's files}
     """
-    n_train = count_rows(task.train_path)
-    sampled = n_train > max_rows
-    train = _sample(task, n_train, max_rows)
-    if not sampled:
-        n_train = len(train)  # exact, where the line count overcounts quoted line breaks
-    test_columns = read_header(task.test_path)
-    images, audio = _media(task, train, "image"), _media(task, train, "audio")
+    if task.form is not None:
+        train, test = read_rows(task, "train"), read_rows(task, "test")
+        n_train, n_test, test_columns = len(train), len(test), list(test.columns)
+        train = train.sample(n=max_rows, random_state=SAMPLE_SEED) if n_train > max_rows else train
+        images, audio = _form_media(task, "image"), _form_media(task, "audio")
+    else:
+        n_train = count_rows(task.train_path)
+        train = _sample(task, n_train, max_rows)
+        if n_train <= max_rows:
+            n_train = len(train)  # exact, where the line count overcounts quoted line breaks
+        n_test, test_columns = count_rows(task.test_path), read_header(task.test_path)
+        images, audio = _media(task, train, "image"), _media(task, train, "audio")
     # A submission key that holds free text (a comment that is its own key) is also the model's input; one
     # that names image or sound files is not text, however long the names.
     media_keys = {m["column"] for m in (images, audio) if m}
@@ -64,7 +70,7 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
     return jsonable({
         "train": {"file": task.train_file.as_posix(), "n_rows": n_train, "n_cols": train.shape[1],
                   "profiled_rows": len(train)},
-        "test": {"file": task.test_file.as_posix(), "n_rows": count_rows(task.test_path),
+        "test": {"file": task.test_file.as_posix(), "n_rows": n_test,
                  "n_cols": len(test_columns)},
         "columns_only_in_train": [c for c in train.columns if c not in test_columns],
         "columns": [_column(train[c], roles.get(c)) for c in train.columns],
@@ -179,6 +185,16 @@ def _media(task: Task, train: pd.DataFrame, kind: str) -> Optional[dict[str, Any
                     "folders": dict(folders.most_common(10))}
     return {"column": None, "folder": folders.most_common(1)[0][0], "test_folder": None, "how": "unmatched",
             "extension": None, "n_images": len(images), "folders": dict(folders.most_common(10))}
+
+
+def _form_media(task: Task, kind: str) -> Optional[dict[str, Any]]:
+    """The sound clips of a form's examples (recordings named in a table of file names)."""
+    folder = task.form["rows"].get(f"{kind}_folder")
+    if not folder:
+        return None
+    count = sum(1 for f in task.files if f.kind == kind and f.path.parent.as_posix() == folder)
+    return {"column": task.form["file_column"], "folder": folder, "test_folder": folder, "how": "id",
+            "extension": None, "n_images": count, "folders": {folder: count}}
 
 
 def _test_folder(task: Task, column: str, how: str, by_name: dict[str, list[str]],

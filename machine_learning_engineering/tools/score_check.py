@@ -167,6 +167,8 @@ def score_oof(metric: Metric, task_kind: str, classes: Optional[Sequence[Any]], 
 def _not_checkable(task: Task) -> Optional[str]:
     """Why this task's scores cannot be re-scored from out-of-fold predictions, or None."""
     metric = task.metric
+    if task.form is not None:
+        return f"its examples are {task.form['kind'].replace('_', ' ')}, scored by the script's own reading of them"
     if task.task_kind == "multilabel" and not metric.needs_proba:
         return f"{metric.name} of a multilabel task is not scored from out-of-fold probabilities"
     if task.task_kind != "regression" and task.classes is not None and len(task.classes) > MAX_CLASSES:

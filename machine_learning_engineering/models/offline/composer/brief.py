@@ -112,6 +112,7 @@ def normalise_brief(brief: Mapping[str, Any]) -> dict[str, Any]:
     out.setdefault("image_folder", None)
     out.setdefault("test_image_folder", None)
     out.setdefault("train_listing", None)
+    out.setdefault("form", None)
     for key in ("audio_column", "audio_folder", "test_audio_folder"):
         out.setdefault(key, None)
     out.setdefault("n_train", 0)
@@ -143,7 +144,8 @@ def task_dict(brief: Mapping[str, Any]) -> dict[str, Any]:
         "train_target_columns": list(brief.get("train_target_columns") or [brief["train_target_column"]]),
         "classes": brief["classes"],
         # With columns left out of the brief, the script takes every train column that the test has.
-        "feature_columns": (features or None) if not brief.get("columns_omitted") else None,
+        # A form's reader makes the rows and their columns itself.
+        "feature_columns": (features or None) if not brief.get("columns_omitted") and not brief.get("form") else None,
         "numeric_columns": by_role["numeric"],
         "categorical_columns": by_role["categorical"],
         "text_columns": by_role["text"],
@@ -152,12 +154,18 @@ def task_dict(brief: Mapping[str, Any]) -> dict[str, Any]:
         "image_folder": brief.get("image_folder"),
         "test_image_folder": brief.get("test_image_folder") or brief.get("image_folder"),
         "train_listing": brief.get("train_listing"),
+        "form": brief.get("form"),
         "audio_column": brief.get("audio_column"),
         "audio_folder": brief.get("audio_folder"),
         "test_audio_folder": brief.get("test_audio_folder") or brief.get("audio_folder"),
         "seed": int(brief["seed"]),
         "n_folds": int(brief["n_folds"]),
     }
+
+
+def form_kind(brief: Mapping[str, Any]) -> str | None:
+    """The kind of the brief's task form (see `task.forms`), or None when its tables are the rows."""
+    return (brief.get("form") or {}).get("kind")
 
 
 def python_literal(value: Any) -> str:

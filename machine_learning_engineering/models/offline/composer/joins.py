@@ -15,7 +15,7 @@ from ....tools.code_blocks import get_block, replace_block
 
 # The line of the generated setup block after which the joins go (train and test are loaded with the
 # block's `read_table`, and nothing has read their columns yet).
-ANCHOR = re.compile(r"^test_raw = read_table\(.*\)\n", re.MULTILINE)
+ANCHOR = re.compile(r"^[ ]*test_raw = read_table\(.*\)\n", re.MULTILINE)
 
 JOIN_HELPER = '''\
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from string import Template
 
+from .forms import form_reader
+
 SETUP = Template('''\
 import os
 
@@ -136,8 +138,12 @@ def read_table(path):
     return pd.read_csv(path, sep="\t" if ".tsv" in name else ",", dtype=keys)
 
 
-train_raw = read_table(INPUT / TASK["train_file"])
-test_raw = read_table(INPUT / TASK["test_file"])
+${FORM}
+if TASK.get("form"):
+    train_raw, test_raw = read_form(TASK["form"])
+else:
+    train_raw = read_table(INPUT / TASK["train_file"])
+    test_raw = read_table(INPUT / TASK["test_file"])
 sample_submission = read_table(INPUT / TASK["sample_submission_file"]) if TASK["sample_submission_file"] else None
 # Several target columns (multilabel 0/1 columns, or several regression targets) get one model each.
 TARGETS = list(TASK["train_target_columns"] or [TASK["train_target_column"]])
@@ -149,11 +155,16 @@ N_JOBS = int(os.environ.get("MLE_STAR_JOBS", "1" if len(train_raw) < 20000 else 
 ${MEDIA}${IMAGES}
 ${AUDIO}
 # Id columns are keys, not inputs, unless they hold text (a comment that is its own key).
-excluded = ((set(TASK["id_columns"]) - set(TASK["text_columns"])) | set(TARGETS)
+excluded = ((set(TASK["id_columns"]) - set(TASK["text_columns"])) | set(TARGETS) | FORM_EXCLUDED
             | {TASK["image_column"], TASK.get("audio_column")})
 FEATURES = [c for c in (TASK["feature_columns"] or train_raw.columns) if c in test_raw.columns and c not in excluded]
-FEATURES += [c for c in PIXEL_COLUMNS + AUDIO_COLUMNS if c not in FEATURES]
-MEDIA_COLUMNS = set(PIXEL_COLUMNS) | set(AUDIO_COLUMNS)  # numbers already: preprocessing passes them as one block
+FEATURES += [c for c in PIXEL_COLUMNS + AUDIO_COLUMNS + FORM_COLUMNS if c not in FEATURES]
+# Numbers already: preprocessing passes them as one block.
+MEDIA_COLUMNS = set(PIXEL_COLUMNS) | set(AUDIO_COLUMNS) | set(FORM_COLUMNS)
+# Rows of one group (an image's pixels, a sentence's tokens) stay in one fold.
+GROUPS = train_raw[GROUP_COLUMN].astype(str).to_numpy() if GROUP_COLUMN else None
+# A long-form submission scored over all (row, label) pairs at once: the score pools the labels too.
+POOLED = bool((TASK.get("form") or {}).get("rows", {}).get("pooled"))
 
 if MULTI_OUTPUT:
     # y_all is (n, len(TARGETS)); each column is fit on its own, as 0/1 labels or as values.
@@ -185,7 +196,12 @@ print(f"train {train_df.shape}, test {test_df.shape}, task {TASK['task_kind']}, 
 
 
 def make_folds(seed):
-    """K-fold split of the train rows (stratified for classification) as a list of (train_idx, valid_idx)."""
+    """K-fold split of the train rows (stratified for classification, by group where rows are grouped) as a
+    list of (train_idx, valid_idx)."""
+    if GROUPS is not None:
+        from sklearn.model_selection import GroupKFold
+
+        return list(GroupKFold(n_splits=N_FOLDS, shuffle=True, random_state=seed).split(y_all, groups=GROUPS))
     if IS_CLASSIFICATION and not MULTI_OUTPUT and np.bincount(y_all).min() >= 2:
         splitter = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=seed)
     else:
@@ -215,10 +231,12 @@ def score_predictions(y_true, pred):
     """The task metric of predictions (probabilities for classification, values for regression); with
     several targets, the mean of the metric over the target columns (as "mean column-wise" metrics are)."""
     y_true, pred = np.asarray(y_true), np.asarray(pred, dtype=float)
+    if MULTI_OUTPUT and y_true.ndim == 2 and POOLED:
+        return form_score(score_column(y_true.ravel(), pred.ravel()))
     if MULTI_OUTPUT and y_true.ndim == 2:
         scored = [j for j in range(y_true.shape[1]) if not IS_CLASSIFICATION or 0 < y_true[:, j].sum() < len(y_true)]
         return float(np.mean([score_column(y_true[:, j], pred[:, j]) for j in scored or range(y_true.shape[1])]))
-    return score_column(y_true, pred)
+    return form_score(score_column(y_true, pred))
 
 
 def score_column(y_true, pred):
@@ -650,6 +668,8 @@ def make_submission(pred):
         sub[targets[0]] = np.clip(np.rint(pred), y_all.min(), y_all.max()).astype(int)
     else:
         sub[targets[0]] = np.clip(pred, 0.0, None) if METRIC == "rmsle" else pred
+    if TASK.get("form"):
+        return form_submission(sub, pred)
     for col in TASK["id_columns"]:
         sub[col] = (test_raw[col] if col in test_raw.columns else sample_submission[col]).to_numpy()
     columns = list(sample_submission.columns) if sample_submission is not None else TASK["id_columns"] + targets
@@ -675,9 +695,11 @@ print(f"Final Validation Performance: {final_score}")
 '''
 
 
-def setup_block(task_literal: str, image_max_side: int | None, audio: bool = False) -> str:
+def setup_block(task_literal: str, image_max_side: int | None, audio: bool = False,
+                form: str | None = None) -> str:
     """The setup block body for a TASK literal; images are loaded when `image_max_side` is given, sound
-    clips described when `audio`."""
+    clips described when `audio`, and the examples read by the `form` reader when the task has one."""
     images = NO_IMAGES if image_max_side is None else IMAGES.substitute(IMAGE_MAX_SIDE=int(image_max_side))
     media = MEDIA if image_max_side is not None or audio else ""
-    return SETUP.substitute(TASK=task_literal, MEDIA=media, IMAGES=images, AUDIO=AUDIO if audio else NO_AUDIO)
+    return SETUP.substitute(TASK=task_literal, MEDIA=media, IMAGES=images, AUDIO=AUDIO if audio else NO_AUDIO,
+                            FORM=form_reader(form))
