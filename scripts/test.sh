@@ -12,10 +12,10 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 # The text stand-ins are built from Debian's fortune collections. Installed here, before the workers start:
 # two workers that each installed them while collecting tests could collect different tests.
-if [ ! -d /usr/share/games/fortunes ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "test: installing Debian's fortunes for the text stand-ins"
-  { apt-get install -y -qq fortunes || { apt-get update -qq && apt-get install -y -qq fortunes; }; } >/dev/null 2>&1 \
-    || echo "test: could not install fortunes; the text stand-ins' tests will skip"
+if [ ! -d /usr/share/games/fortunes/ru ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "test: installing Debian's fortunes (English and Russian) for the text stand-ins"
+  { apt-get install -y -qq fortunes fortunes-ru || { apt-get update -qq && apt-get install -y -qq fortunes fortunes-ru; }; } \
+    >/dev/null 2>&1 || echo "test: could not install the fortunes; the text stand-ins' tests will skip"
 fi
 # Two workers, one test file each: most tests wait on real runs' subprocesses, so this cuts the wall time by about 40% on a
 # 2-core machine; a file's module-scoped runs stay in one worker. `bash scripts/test.sh -n 0` runs them serially.

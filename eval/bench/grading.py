@@ -90,9 +90,15 @@ def trivial_submission(bench_task: BenchTask, path: Path) -> Path:
     """Writes the trivial predictor's submission for a task to `path` and returns it.
 
     The ids and column order come from the task's sample submission (else the test ids), so the file has
-    the shape the grader expects; only the prediction columns are filled in.
+    the shape the grader expects; only the prediction columns are filled in. A task whose examples have a
+    form (`task.forms`) gets its long-form sample submission as it is.
     """
     task = bench_task.task
+    if task.form is not None:
+        # A long-form sample submission is the trivial one: no birds, every pixel white, every token as written.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        read_table(task.sample_submission_path, as_text=True).to_csv(path, index=False)  # zipped ones too
+        return path
     train = read_table(task.train_path, columns=list(task.train_target_columns))
     if task.sample_submission_path is not None:
         submission = pd.read_csv(task.sample_submission_path)

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Optional
 
 from .envs import PEER_ENVS
+from machine_learning_engineering.task.forms import graded_view
+
 from .tasks import BenchTask, TabularView, targets_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +110,7 @@ def prepare_launch(system: System, bench_task: BenchTask, view: Optional[Tabular
         return Launch(command, run_dir, extra, (), output / "submission.csv")
     if view is None:
         raise ValueError(f"{bench_task.name} has no tabular view for {system.name}")
-    task = bench_task.task
+    task = graded_view(bench_task.task)  # a form's peers predict the rows of its long submission
     submission = run_dir / "submission.csv"
     job = {
         "train": str(view.train), "test": str(view.test), "output": str(submission),

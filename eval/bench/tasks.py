@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from machine_learning_engineering.task import TaskError, load_task, profile_task
+from machine_learning_engineering.task.forms import read_rows
 from machine_learning_engineering.task.audio import mfcc_means, read_sound
 from machine_learning_engineering.task.media_files import MediaFiles
 from machine_learning_engineering.task.inventory import file_kind
@@ -33,6 +34,7 @@ log = logging.getLogger("bench")
 
 MAX_PIXEL_SIDE = 16
 LOG_METRICS = ("rmsle", "msle")
+MAX_VIEW_PIXELS = 500_000
 PROFILE_ROWS = 2000  # enough rows to tell free text from ids and categories
 
 
@@ -187,6 +189,8 @@ def targets_for(task: object) -> list[dict]:
 def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
     """The peers' tables for a task, flattening image columns into pixels (cached under `views_dir`)."""
     task = bench_task.task
+    if task.form is not None:
+        return _form_view(bench_task, views_dir / bench_task.name)
     train_path, test_path = task.train_path, task.test_path
     from_json = file_kind(train_path.name) in JSON_KINDS or file_kind(test_path.name) in JSON_KINDS
     if from_json:
@@ -231,6 +235,58 @@ def tabular_view(bench_task: BenchTask, views_dir: Path) -> TabularView:
         manifest.write_text(json.dumps(saved), encoding="utf-8")
     return TabularView(folder / "train.csv", folder / "test.csv", tuple(saved["feature_columns"]), saved["note"],
                        modality=kind)
+
+
+def _form_view(bench_task: BenchTask, folder: Path) -> TabularView:
+    """The peers' tables of a task whose examples have a form (see `task.forms`), in the rows of its long
+    submission: one per recording and class (the class a column, each clip's 20 mean MFCCs), per pixel (a
+    sample of the training pixels), or per token."""
+    task, form = bench_task.task, bench_task.task.form
+    manifest = folder / "view.json"
+    saved = _read_manifest(manifest)
+    if not saved:
+        folder.mkdir(parents=True, exist_ok=True)
+        train, test = read_rows(task, "train"), read_rows(task, "test")
+        if form["kind"] == "ragged_labels":
+            train, test = _per_class(task, train), _per_class(task, test)
+            features = ["class", *(c for c in train.columns if c.startswith("mfcc"))]
+            saved = {"modality": "audio", "feature_columns": features,
+                     "note": "tabular peers saw one row per recording and class: the class and the clip's 20 mean MFCCs"}
+        elif form["kind"] == "pixels":
+            train = train.sample(n=min(len(train), MAX_VIEW_PIXELS), random_state=0)
+            saved = {"modality": "pixels", "feature_columns": ["noisy", "row", "col"],
+                     "note": f"tabular peers saw one row per pixel (its noisy intensity and place; "
+                             f"{MAX_VIEW_PIXELS:,} training pixels at most)"}
+        else:
+            saved = {"modality": "tokens", "feature_columns": [form["source_column"]],
+                     "note": "tabular peers saw one row per token, the token as written"}
+        train.to_csv(folder / "train.csv", index=False)
+        test.to_csv(folder / "test.csv", index=False)
+        # Written last: a view whose manifest is there is complete.
+        manifest.write_text(json.dumps(saved), encoding="utf-8")
+    return TabularView(folder / "train.csv", folder / "test.csv", tuple(saved["feature_columns"]), saved["note"],
+                       modality=saved["modality"])
+
+
+def _per_class(task: object, recordings: pd.DataFrame) -> pd.DataFrame:
+    """One row per recording and class, `Id = key * multiplier + class`, with the clip's mean MFCCs and,
+    for training recordings, whether the class is in it (`Probability`)."""
+    form = task.form
+    store = MediaFiles(task, "audio")
+    try:
+        described = _Cepstrum(store)(recordings[form["file_column"]], form["rows"]["audio_folder"])
+    finally:
+        store.close()
+    value_column = form["submission"]["value_column"]
+    frames = []
+    for j in range(form["n_classes"]):
+        frame = pd.DataFrame({form["submission"]["id_column"]: recordings[form["key_column"]] * form["multiplier"] + j,
+                              "class": j})
+        frame = pd.concat([frame, described.reset_index(drop=True)], axis=1)
+        if f"class_{j}" in recordings.columns:
+            frame[value_column] = recordings[f"class_{j}"].to_numpy()
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _csv_copies(bench_task: BenchTask, folder: Path) -> tuple[Path, Path]:

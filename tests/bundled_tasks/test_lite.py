@@ -20,6 +20,7 @@ from machine_learning_engineering.bundled_tasks.lite import (LITE_TASK_NAMES, Mi
                                                              fortunes)
 from machine_learning_engineering.task import check_submission, grade, load_task
 from machine_learning_engineering.task.audio import read_sound
+from machine_learning_engineering.task.forms import graded_view, read_rows
 
 try:
     fortunes.ensure_fortunes()
@@ -87,12 +88,23 @@ LEAF, PLANT, RANZCR, SIIM = ("leaf-classification", "plant-pathology-2020-fgvc7"
                              "ranzcr-clip-catheter-line-classification", "siim-isic-melanoma-classification")
 APTOS, PETS = "aptos2019-blindness-detection", "dogs-vs-cats-redux-kernels-edition"
 WHALE = "the-icml-2013-whale-challenge-right-whale-redux"
+BIRDS, DOCUMENTS = "mlsp-2013-birds", "denoising-dirty-documents"
+ENGLISH, RUSSIAN = ("text-normalization-challenge-english-language", "text-normalization-challenge-russian-language")
 DISEASES = ("healthy", "multiple_diseases", "rust", "scab")
 SCORED_LINES = ("ETT - Abnormal", "ETT - Borderline", "ETT - Normal", "NGT - Abnormal", "NGT - Borderline",
                 "NGT - Incompletely Imaged", "NGT - Normal", "CVC - Abnormal", "CVC - Borderline")
 
-# name -> (public files, task kind, prediction format, metric, id columns, submission target columns)
+# name -> (public files, task kind, prediction format, metric, id columns, submission target columns); for a
+# task whose examples have a form (task.forms) the kind, ids and targets are its rows', the submission long.
 EXPECTED = {
+    BIRDS: ({"essential_data", "supplemental_data", "sample_submission.csv"}, "multilabel", "probability", "roc_auc",
+            ("rec_id",), tuple(f"class_{j}" for j in range(19))),
+    DOCUMENTS: ({"train", "train_cleaned", "test", "sampleSubmission.csv"}, "regression", "value", "rmse", ("id",),
+                ("value",)),
+    ENGLISH: ({"en_train.csv.zip", "en_test_2.csv.zip", "en_sample_submission_2.csv.zip"}, "multiclass", "label",
+              "accuracy", ("id",), ("after",)),
+    RUSSIAN: ({"ru_train.csv.zip", "ru_test_2.csv.zip", "ru_sample_submission_2.csv.zip"}, "multiclass", "label",
+              "accuracy", ("id",), ("after",)),
     CACTUS: ({"train.csv", "train.zip", "test.zip", "sample_submission.csv"}, "binary", "probability", "roc_auc",
              ("id",), ("has_cactus",)),
     APTOS: ({"train.csv", "test.csv", "sample_submission.csv", "train_images", "test_images"}, "multiclass", "label",
@@ -153,8 +165,9 @@ def test_the_task_layer_infers_each_kind_and_metric(tiny, name):
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_the_private_answers_grade_perfect_and_the_sample_submission_is_valid(tiny, tmp_path, name):
     task = load_task(tiny / name)
+    graded = graded_view(task)
     answers = pd.read_csv(task.answers_file, keep_default_na=False)
-    answers[list(task.id_columns) + list(task.target_columns)].to_csv(tmp_path / "gold.csv", index=False)
+    answers[list(graded.id_columns) + list(graded.target_columns)].to_csv(tmp_path / "gold.csv", index=False)
     perfect = {"roc_auc": 1.0, "accuracy": 1.0, "rmse": 0.0, "rmsle": 0.0, "log_loss": 0.0,
                "qwk": 1.0}[task.metric.name]
     assert grade(tmp_path / "gold.csv", task) == pytest.approx(perfect, abs=0.01)
@@ -203,6 +216,35 @@ def test_image_stand_ins_keep_the_originals_quirks(tiny):
     assert clips.str.fullmatch(r"2009033[01]_\d{6}_\d{3}s\d+ms_Test\d+\.aif").all()
     aptos = _public(tiny / APTOS, "train.csv")
     assert set(aptos["diagnosis"]) == set(range(5))
+
+
+def test_long_form_stand_ins_keep_the_originals_quirks(tiny):
+    essential = tiny / BIRDS / "prepared" / "public" / "essential_data"
+    lines = (essential / "rec_labels_test_hidden.txt").read_text().splitlines()
+    assert lines[0] == "rec_id,[labels]" and any(line.endswith(",?") for line in lines)
+    assert any("," not in line for line in lines[1:])  # a recording with no bird: its id alone
+    names = pd.read_csv(essential / "rec_id2filename.txt")
+    samples, rate = read_sound((essential / "src_wavs" / f"{names['filename'][0]}.wav").read_bytes())
+    assert rate == 16000 and len(samples) == 160000
+    test_ids = {int(line.split(",")[0]) for line in lines[1:] if line.endswith(",?")}
+    ids = _public(tiny / BIRDS, "sample_submission.csv")["Id"]
+    assert set(ids // 100) == test_ids and set(ids % 100) == set(range(19))
+    pages = tiny / DOCUMENTS / "prepared" / "public"
+    assert {p.name for p in (pages / "train").iterdir()} == {p.name for p in (pages / "train_cleaned").iterdir()}
+    first = min((pages / "test").iterdir(), key=lambda p: int(p.stem))
+    width, height = Image.open(first).size
+    ids = _public(tiny / DOCUMENTS, "sampleSubmission.csv")["id"]
+    assert ids[0] == f"{first.stem}_1_1" and f"{first.stem}_{height}_{width}" in set(ids)
+    english = tiny / ENGLISH / "prepared" / "public"
+    with zipfile.ZipFile(english / "en_train.csv.zip") as archive:
+        assert archive.namelist() == ["en_train.csv"]
+        assert archive.read("en_train.csv").decode().splitlines()[0] == \
+            '"sentence_id","token_id","class","before","after"'
+    sample = pd.read_csv(english / "en_sample_submission_2.csv.zip", dtype=str, keep_default_na=False)
+    test = read_rows(load_task(tiny / ENGLISH), "test")
+    assert sample["id"].tolist() == test["id"].tolist() and sample["after"].tolist() == test["before"].tolist()
+    russian = read_rows(load_task(tiny / RUSSIAN), "train")
+    assert russian["after"].str.contains("_latin").any() and russian["after"].str.contains("[а-я]").any()
 
 
 def test_table_stand_ins_keep_the_originals_quirks(tiny):

@@ -8,7 +8,9 @@ needs to know about the task:
     train, test, output          absolute paths (train/test are the peers' tabular view of the task)
     id_columns                   copied from test.csv into the submission
     feature_columns              the columns a model may use
-    modality, text_columns       "tabular", "text" (text_columns hold free text), "image" (pixel columns) or
+    modality, text_columns       "tabular", "text" (text_columns hold free text), "image" (pixel columns),
+                                 "pixels" (one row per pixel of an image-to-image task), "tokens" (one row per
+                                 token of a text-normalisation task) or
                                  "audio" (mean MFCC columns)
     targets                      one entry per model to fit, see `Target`
     metric                       the task's metric name (each runner maps it to its own)

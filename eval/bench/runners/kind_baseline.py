@@ -3,7 +3,11 @@
 - text: TF-IDF of word unigrams and bigrams over the text columns joined, then logistic regression (ridge
   regression for a numeric target), default strength.
 - image: the flattened grayscale pixels scaled to [0, 1] (no other column), then the same linear models.
-- audio: default LightGBM on the clips' 20 mean MFCCs (the bench's view of them).
+- audio: default LightGBM on the clips' 20 mean MFCCs (the bench's view of them; with several labels, one
+  row per clip and label, the label a column).
+- pixels (image to image): identity, each pixel's noisy intensity as its cleaned one.
+- tokens (text normalisation): lookup, each token's most frequent written-out form in training, the token
+  itself when unseen.
 - table: default LightGBM (`lightgbm_default.py`).
 No tuning: a baseline is what anyone would try first.
 """
@@ -34,7 +38,24 @@ def _features(job: Job, train: pd.DataFrame, test: pd.DataFrame):
     return scale(train), scale(test)
 
 
+def _copied(job: Job, train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+    """Identity or lookup: the one feature's value, mapped through its most frequent target in training."""
+    source, target = job.feature_columns[0], job.targets[0]
+    values = test[source].astype(str)
+    if job.modality == "tokens":
+        pairs = train.groupby([train[source].astype(str), train[target.column].astype(str)]).size()
+        lookup = pairs.sort_values(ascending=False).reset_index().drop_duplicates(source)
+        values = values.map(dict(zip(lookup[source], lookup[target.column]))).fillna(values)
+    column = target.submission_columns[0]
+    return pd.DataFrame({column: values if job.modality == "tokens" else values.astype(float)})
+
+
 def run(job: Job) -> None:
+    if job.modality in ("pixels", "tokens"):
+        # Tokens are text as written: "NA" or "null" is a token, not a missing value.
+        train, test = (pd.read_csv(path, dtype=str, keep_default_na=False) for path in (job.train, job.test))
+        write_submission(job, test, [_copied(job, train, test)])
+        return
     if job.modality not in ("text", "image"):
         lightgbm_default.run(job)
         return

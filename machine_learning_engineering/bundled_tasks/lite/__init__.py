@@ -9,10 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+from .birds import mlsp_birds
 from .competition import SIZES, Competition, Size, StandIn, write_competition
+from .documents import denoising_documents
 from .fortunes import MissingSourceError
 from .images import aerial_cactus, dog_breed, dogs_vs_cats, plant_pathology
 from .leaves import leaf_classification
+from .normalisation import text_normalization_english, text_normalization_russian
 from .medical import aptos2019, histopathologic, ranzcr_clip, siim_isic
 from .sounds import right_whale
 from .records import random_acts_of_pizza
@@ -22,12 +25,14 @@ from .text import detecting_insults, jigsaw_toxic, spooky_author
 STAND_INS: tuple[StandIn, ...] = (
     StandIn("aerial-cactus-identification", "image", "roc_auc", aerial_cactus),
     StandIn("aptos2019-blindness-detection", "image", "qwk", aptos2019),
+    StandIn("denoising-dirty-documents", "image", "rmse", denoising_documents),
     StandIn("detecting-insults-in-social-commentary", "text", "roc_auc", detecting_insults),
     StandIn("dog-breed-identification", "image", "log_loss", dog_breed),
     StandIn("dogs-vs-cats-redux-kernels-edition", "image", "log_loss", dogs_vs_cats),
     StandIn("histopathologic-cancer-detection", "image", "roc_auc", histopathologic),
     StandIn("jigsaw-toxic-comment-classification-challenge", "text", "roc_auc", jigsaw_toxic),
     StandIn("leaf-classification", "image", "log_loss", leaf_classification),
+    StandIn("mlsp-2013-birds", "audio", "roc_auc", mlsp_birds),
     StandIn("new-york-city-taxi-fare-prediction", "table", "rmse", nyc_taxi_fare),
     StandIn("nomad2018-predict-transparent-conductors", "table", "rmsle", nomad2018),
     StandIn("plant-pathology-2020-fgvc7", "image", "roc_auc", plant_pathology),
@@ -37,6 +42,8 @@ STAND_INS: tuple[StandIn, ...] = (
     StandIn("spooky-author-identification", "text", "log_loss", spooky_author),
     StandIn("tabular-playground-series-dec-2021", "table", "accuracy", tabular_playground_dec_2021),
     StandIn("tabular-playground-series-may-2022", "table", "roc_auc", tabular_playground_may_2022),
+    StandIn("text-normalization-challenge-english-language", "seq2seq", "accuracy", text_normalization_english),
+    StandIn("text-normalization-challenge-russian-language", "seq2seq", "accuracy", text_normalization_russian),
     StandIn("the-icml-2013-whale-challenge-right-whale-redux", "audio", "roc_auc", right_whale),
 )
 STAND_INS_BY_NAME: dict[str, StandIn] = {s.name: s for s in STAND_INS}

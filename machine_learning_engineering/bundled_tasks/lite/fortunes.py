@@ -3,6 +3,7 @@
 The `fortunes` package installs one file per collection under /usr/share/games/fortunes (entries
 separated by lines holding a single `%`). A collection's name is its label; the text is the entry with
 its attribution line (`-- Author`) removed, so a model must learn the style and topic, not the names.
+The `fortunes-ru` package adds Russian collections, in the same format, under its `ru` folder.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 
 FORTUNE_DIR = Path(os.environ.get("MLE_STAR_FORTUNE_DIR", "/usr/share/games/fortunes"))
 DEBIAN_PACKAGE = "fortunes"
+RUSSIAN_DIR = FORTUNE_DIR / "ru"
+RUSSIAN_PACKAGE = "fortunes-ru"
 
 _ATTRIBUTION = re.compile(r"^\s*--\s")
 _OVERSTRIKE = re.compile(r".\x08")
@@ -40,6 +43,32 @@ def ensure_fortunes() -> Path:
     return FORTUNE_DIR
 
 
+def ensure_russian_fortunes() -> Path:
+    """The Russian collections' folder, installing Debian's fortunes-ru when it is missing and this process may.
+
+    Raises:
+        MissingSourceError: the Russian collections are missing and cannot be installed here.
+    """
+    if not RUSSIAN_DIR.is_dir() and os.geteuid() == 0 and shutil.which("apt-get"):
+        _apt_install(RUSSIAN_PACKAGE)
+    if not RUSSIAN_DIR.is_dir():
+        raise MissingSourceError(
+            f"the Russian text stand-ins are built from Debian's Russian fortune collections, and {RUSSIAN_DIR} "
+            f"does not exist. Install them (`sudo apt-get install {RUSSIAN_PACKAGE}`) or point "
+            f"MLE_STAR_FORTUNE_DIR at a folder whose `ru` subfolder holds Russian fortune files.")
+    return RUSSIAN_DIR
+
+
+def russian_collections() -> list[str]:
+    """The names of the Russian collections, sorted; the package's `.u8` links and `.dat` indexes left out.
+
+    Raises:
+        MissingSourceError: the Russian collections are missing and cannot be installed here.
+    """
+    return sorted(path.name for path in ensure_russian_fortunes().iterdir()
+                  if path.is_file() and not path.is_symlink() and path.suffix != ".dat")
+
+
 def _apt_install(package: str) -> None:
     """Install a Debian package quietly; a fresh machine's empty package lists are refreshed once."""
     quiet = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, "check": False,
@@ -56,12 +85,24 @@ def read_collection(name: str) -> list[str]:
     Raises:
         MissingSourceError: the collection is not installed.
     """
-    path = ensure_fortunes() / name
+    return _read_entries(ensure_fortunes() / name, DEBIAN_PACKAGE)
+
+
+def read_russian_collection(name: str) -> list[str]:
+    """The entries of one Russian collection (see `russian_collections`), as `read_collection` gives them.
+
+    Raises:
+        MissingSourceError: the collection is not installed.
+    """
+    return _read_entries(ensure_russian_fortunes() / name, RUSSIAN_PACKAGE)
+
+
+def _read_entries(path: Path, package: str) -> list[str]:
     if not path.is_file():
-        raise MissingSourceError(f"fortune collection {name!r} is missing from {path.parent}; reinstall "
-                                 f"Debian's {DEBIAN_PACKAGE} package (`sudo apt-get install --reinstall "
-                                 f"{DEBIAN_PACKAGE}`).")
-    raw = path.read_bytes().decode("utf-8", errors="replace")
+        raise MissingSourceError(f"fortune collection {path.name!r} is missing from {path.parent}; reinstall "
+                                 f"Debian's {package} package (`sudo apt-get install --reinstall {package}`).")
+    # A few of fortunes-ru's files have Windows line ends, which would hide their `%` separators.
+    raw = path.read_bytes().decode("utf-8", errors="replace").replace("\r\n", "\n")
     entries = []
     for block in raw.split("\n%\n"):
         lines = [line for line in _OVERSTRIKE.sub("", block).splitlines()
