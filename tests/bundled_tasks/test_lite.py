@@ -3,7 +3,6 @@ metric, grade on their private answers, and the offline agent solves a tiny one 
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import re
@@ -21,6 +20,8 @@ from machine_learning_engineering.bundled_tasks.lite import (LITE_TASK_NAMES, Mi
 from machine_learning_engineering.task import check_submission, grade, load_task
 from machine_learning_engineering.task.audio import read_sound
 from machine_learning_engineering.task.forms import graded_view, read_rows
+
+from .solving import solve
 
 try:
     fortunes.ensure_fortunes()
@@ -313,18 +314,7 @@ def test_cli_builds_the_lite_suite_and_refuses_unknown_names(tmp_path):
                                                (NOMAD, 0.1), (JIGSAW, None), (PIZZA, 0.55), (CACTUS, 0.8),
                                                (WHALE, 0.6)])
 def test_the_offline_agent_solves_a_tiny_stand_in(tiny, tmp_path, name, better_than):
-    from machine_learning_engineering.cli import run_agent
-    from machine_learning_engineering.config import Settings
-
     sized = {"num_candidates": 3, "time_budget_s": 150, "script_timeout_s": 60} if name == CACTUS else {}
-    settings = Settings(**{"num_solutions": 1, "num_candidates": 2, "outer_steps": 1, "extra_outer_steps": 0,
-                           "inner_steps": 1, "small_data_repeats": 1, "ensemble_rounds": 1, "time_budget_s": 240,
-                           "script_timeout_s": 120, "runs_dir": tmp_path / "runs", **sized})
-    run_dir = tmp_path / "run"
-    final = asyncio.run(run_agent(tiny / name, settings, run_dir))
-    task = load_task(tiny / name)
-    assert final and not final["problems"]
-    assert check_submission(run_dir / "submission.csv", task) == []
-    score = grade(run_dir / "submission.csv", task)
+    score = solve(tiny / name, tmp_path, **sized)
     if better_than is not None:
-        assert score > better_than if task.metric.higher_is_better else score < better_than
+        assert score > better_than if load_task(tiny / name).metric.higher_is_better else score < better_than

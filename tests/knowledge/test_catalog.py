@@ -40,7 +40,8 @@ def catalog():
 
 def test_bundled_content(catalog):
     assert {"lightgbm", "xgboost", "catboost", "random_forest", "extra_trees", "linear", "knn",
-            "hist_gradient_boosting", "pixel_svm", "cnn", "image_features", "tfidf_linear"} <= set(catalog.cards)
+            "hist_gradient_boosting", "pixel_svm", "cnn", "image_features", "tfidf_linear",
+            "sentence_embeddings"} <= set(catalog.cards)
     assert len(catalog.recipes) >= 15
     assert {r.block for r in catalog.recipes.values()} >= set(BLOCKS) - {"setup", "submission"}
     assert {"greedy_weights", "optimized_weights", "stacking", "rank_average", "mean"} <= set(catalog.ensembles)
@@ -54,6 +55,9 @@ def test_search_ranks_boosting_with_categoricals_first(catalog):
     images = catalog.search_models("images", modality="image", task_kind="multiclass")
     assert {c.name for c in images} == {"pixel_svm", "cnn", "image_features"}
     assert catalog.search_models("reviews text", modality="text", k=1)[0].name == "tfidf_linear"
+    # Found by what it is good at even where its packages are not installed here.
+    meaning = catalog.search_models("semantic similarity", modality="text", k=1, available_only=False)
+    assert meaning[0].name == "sentence_embeddings"
     assert all(c.modality == "tabular" for c in catalog.search_models("", modality="tabular", k=10))
     assert len(catalog.search_models("", k=3)) == 3
     both = catalog.search_models("text tf-idf", modality=("text", "tabular"), k=10)

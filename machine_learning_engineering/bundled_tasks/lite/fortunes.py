@@ -33,14 +33,8 @@ def ensure_fortunes() -> Path:
     Raises:
         MissingSourceError: the collections are missing and cannot be installed here.
     """
-    if not FORTUNE_DIR.is_dir() and os.geteuid() == 0 and shutil.which("apt-get"):
-        _apt_install(DEBIAN_PACKAGE)
-    if not FORTUNE_DIR.is_dir():
-        raise MissingSourceError(
-            f"the text stand-ins are built from Debian's fortune collections, and {FORTUNE_DIR} does not exist. "
-            f"Install them (`sudo apt-get install {DEBIAN_PACKAGE}`) or point MLE_STAR_FORTUNE_DIR at a folder "
-            f"of fortune files.")
-    return FORTUNE_DIR
+    return _ensure(FORTUNE_DIR, DEBIAN_PACKAGE, "the text stand-ins are built from Debian's fortune collections",
+                   "a folder of fortune files")
 
 
 def ensure_russian_fortunes() -> Path:
@@ -49,14 +43,18 @@ def ensure_russian_fortunes() -> Path:
     Raises:
         MissingSourceError: the Russian collections are missing and cannot be installed here.
     """
-    if not RUSSIAN_DIR.is_dir() and os.geteuid() == 0 and shutil.which("apt-get"):
-        _apt_install(RUSSIAN_PACKAGE)
-    if not RUSSIAN_DIR.is_dir():
-        raise MissingSourceError(
-            f"the Russian text stand-ins are built from Debian's Russian fortune collections, and {RUSSIAN_DIR} "
-            f"does not exist. Install them (`sudo apt-get install {RUSSIAN_PACKAGE}`) or point "
-            f"MLE_STAR_FORTUNE_DIR at a folder whose `ru` subfolder holds Russian fortune files.")
-    return RUSSIAN_DIR
+    return _ensure(RUSSIAN_DIR, RUSSIAN_PACKAGE,
+                   "the Russian text stand-ins are built from Debian's Russian fortune collections",
+                   "a folder whose `ru` subfolder holds Russian fortune files")
+
+
+def _ensure(folder: Path, package: str, what: str, alternative: str) -> Path:
+    if not folder.is_dir() and os.geteuid() == 0 and shutil.which("apt-get"):
+        _apt_install(package)
+    if not folder.is_dir():
+        raise MissingSourceError(f"{what}, and {folder} does not exist. Install them (`sudo apt-get install "
+                                 f"{package}`) or point MLE_STAR_FORTUNE_DIR at {alternative}.")
+    return folder
 
 
 def russian_collections() -> list[str]:

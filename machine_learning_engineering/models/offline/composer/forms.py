@@ -64,7 +64,7 @@ PIXELS = '''
 # Each pixel is a row, described by its neighbourhood: intensities around it, local means, minima and
 # maxima at three scales, the page's background (a wide maximum filter, smoothed) and the pixel's
 # darkness against it, and the page's overall brightness. Training rows are a sample of the pixels.
-PIXEL_SAMPLE = 250_000  # training pixels, spread evenly over the training images
+PIXEL_SAMPLE = 200_000  # training pixels, spread evenly over the training images
 PIXEL_WINDOW = 2  # neighbours up to this many pixels away in each direction become columns
 
 
