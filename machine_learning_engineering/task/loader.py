@@ -286,8 +286,7 @@ def _form_task(layout: "_Layout", files: Sequence[DataFile], form: dict[str, Any
     sample = next(f.path for f in files if "submission" in f.path.name.lower() and f.kind == "csv")
     explicit, source = _explicit_metric(metric, config, config_file, description, description_file)
     chosen = explicit or get_metric(DEFAULT_METRICS[graded["task_kind"]])
-    logger.info("the examples are %s (%s form); submissions are long-form rows of %s", form["kind"].replace("_", " "),
-                form["kind"], sample)
+    logger.info("the examples are read in the %s form; a submission has the rows of %s", form["kind"], sample)
     return Task(
         name=str(config.get("name") or layout.name), root=layout.root, data_dir=layout.data_dir,
         description=description, description_file=description_file, files=tuple(files),

@@ -265,13 +265,124 @@ def rule_lower(token):
     return token.lower()
 
 
+# Russian: numbers agree with the noun after them (один метр, два метра, пять метров), decimals are read
+# as fractions (две целых девять десятых), dates take the genitive or the nominative ordinal.
+_RU_UNITS = {"м": (("метр", "метра", "метров"), "m"), "км": (("километр", "километра", "километров"), "m"),
+             "см": (("сантиметр", "сантиметра", "сантиметров"), "m"), "мм": (("миллиметр", "миллиметра", "миллиметров"), "m"),
+             "кг": (("килограмм", "килограмма", "килограммов"), "m"), "г": (("грамм", "грамма", "граммов"), "m"),
+             "т": (("тонна", "тонны", "тонн"), "f"), "л": (("литр", "литра", "литров"), "m"),
+             "%": (("процент", "процента", "процентов"), "m"), "км/ч": (("километр в час", "километра в час",
+                                                                         "километров в час"), "m"),
+             "руб.": (("рубль", "рубля", "рублей"), "m"), "$": (("доллар сэ ш а", "доллара сэ ш а", "долларов сэ ш а"), "m"),
+             "€": (("евро", "евро", "евро"), "n")}
+_RU_PARTS = {1: ("десятая", "десятых"), 2: ("сотая", "сотых"), 3: ("тысячная", "тысячных")}
+
+
+def _ru(n, **options):
+    return None if _num2words is None else _num2words(n, lang="ru", **options)
+
+
+def _ru_form(n, forms):
+    # forms: (one, few, many): 1 -> one, 2-4 -> few, the rest and 11-14 -> many
+    last, tens = abs(n) % 10, abs(n) % 100
+    return forms[2] if 11 <= tens <= 14 or last == 0 or last >= 5 else forms[0] if last == 1 else forms[1]
+
+
+def _ru_number(text, gender="m"):
+    # (words, noun form index) of "52,9" or "21": a decimal is read as a fraction and takes the genitive.
+    whole, _, part = text.replace(" ", "").partition(",")
+    if not whole.isdigit() or (part and not part.isdigit()) or len(part) > 3:
+        return None
+    if not part:
+        return _ru(int(whole), gender=gender), int(whole)
+    n, k = int(whole), int(part)
+    words = [_ru(n, gender="f"), "целая" if _ru_form(n, (0, 1, 1)) == 0 else "целых", _ru(k, gender="f"),
+             _RU_PARTS[len(part)][0] if _ru_form(k, (0, 1, 1)) == 0 else _RU_PARTS[len(part)][1]]
+    return " ".join(words), None
+
+
+def rule_ru_decimal(token):
+    spoken = _ru_number(token) if LANGUAGE == "ru" and "," in token else None
+    return spoken[0] if spoken else None
+
+
+def rule_ru_cardinal_feminine(token):
+    return _ru(int(token), gender="f") if LANGUAGE == "ru" and token.isdigit() else None
+
+
+def rule_ru_quantity(token):
+    # "21 м", "70,7 мм", "84 руб.", "$47", "€88"
+    if LANGUAGE != "ru":
+        return None
+    found = _re.fullmatch(r"([$€])(\d+)", token) or _re.fullmatch(r"(\d+(?:,\d+)?)\s?(\S+)", token)
+    if not found:
+        return None
+    number, unit = (found.group(2), found.group(1)) if token[0] in "$€" else (found.group(1), found.group(2))
+    if unit not in _RU_UNITS:
+        return None
+    forms, gender = _RU_UNITS[unit]
+    spoken = _ru_number(number, gender)
+    if spoken is None:
+        return None
+    return f"{spoken[0]} {forms[1] if spoken[1] is None else _ru_form(spoken[1], forms)}"
+
+
+def rule_ru_time(token):
+    found = _re.fullmatch(r"(\d{1,2}):(\d{2})", token) if LANGUAGE == "ru" else None
+    if not found:
+        return None
+    hours, minutes = int(found.group(1)), int(found.group(2))
+    words = [_ru(hours), _ru_form(hours, ("час", "часа", "часов"))]
+    if minutes:
+        words += [_ru(minutes, gender="f"), _ru_form(minutes, ("минута", "минуты", "минут"))]
+    return " ".join(words)
+
+
+def _ru_date(token, case):
+    # "10 января", "2 марта 1973 года", "22.01.1721", "1976 года": the day in `case`, the year in the genitive.
+    found = (_re.fullmatch(r"(\d{1,2}) ([а-яё]+)(?: (\d{3,4})(?: года)?)?", token)
+             or _re.fullmatch(r"(\d{1,2})\.(\d{2})\.(\d{4})", token))
+    year_only = _re.fullmatch(r"(\d{3,4}) года", token)
+    if LANGUAGE != "ru" or not (found or year_only):
+        return None
+    if year_only:
+        return f"{_ru(int(year_only.group(1)), to='ordinal', case='genitive')} года"
+    day, month, year = found.groups()
+    month = _MONTHS[int(month) - 1] if month.isdigit() else month
+    if month not in _MONTHS:
+        return None
+    options = {"case": "genitive"} if case == "genitive" else {}
+    words = [_ru(int(day), to="ordinal", gender="n", **options), month]
+    if year:
+        words += [_ru(int(year), to="ordinal", case="genitive"), "года"]
+    return " ".join(words)
+
+
+def rule_ru_date_genitive(token):
+    return _ru_date(token, "genitive")
+
+
+def rule_ru_date_nominative(token):
+    return _ru_date(token, "nominative")
+
+
+def rule_ru_electronic(token):
+    if LANGUAGE != "ru" or not _re.search(r"[./@:]", token) or not _re.fullmatch(r"[\w./@:-]+", token):
+        return None
+    return " ".join(_MARKS.get(c) or (_DIGIT_WORDS[int(c)] if c.isdigit() else c + "_latin" if c.isascii() else c)
+                    for c in token.lower())
+
+
 # In order of preference: a training token is labelled with the first rule that gives its written-out form.
 RULES = {"self": rule_self, "cardinal": rule_cardinal, "year": rule_year, "ordinal": rule_ordinal,
          "roman": rule_roman, "roman_ordinal": rule_roman_ordinal, "digits": rule_digits, "letters": rule_letters,
          "decimal": rule_decimal, "money": rule_money, "measure": rule_measure, "time": rule_time,
          "telephone": rule_telephone, "fraction": rule_fraction, "date_month_first": rule_date_month_first,
          "date_day_first": rule_date_day_first, "decade": rule_decade, "electronic": rule_electronic,
-         "symbol": rule_symbol, "lower": rule_lower}
+         "symbol": rule_symbol, "lower": rule_lower, "ru_decimal": rule_ru_decimal,
+         "ru_cardinal_feminine": rule_ru_cardinal_feminine, "ru_quantity": rule_ru_quantity, "ru_time": rule_ru_time,
+         "ru_date_genitive": rule_ru_date_genitive, "ru_date_nominative": rule_ru_date_nominative,
+         "ru_electronic": rule_ru_electronic}
 
 
 def apply_rule(name, token):
