@@ -58,6 +58,20 @@ def test_retriever_searches_the_catalog_then_answers_with_models(engine, brief):
     assert [m.name for m in answer.models] == ["lightgbm", "catboost", "xgboost"]
 
 
+def test_a_text_task_with_a_table_of_its_own_gets_a_table_model_second(engine, brief):
+    mixed = {**brief, "columns": [{"name": "text", "role": "text"}] + [{"name": f"x{i}", "role": "numeric"}
+                                                                         for i in range(3)]}
+    request = RetrievalRequest(brief=mixed, description="Predict the pizza.", count=2)
+    cards = {"models": [{"name": n, "summary": f"{n} card", "example_code": "..."}
+                        for n in ("tfidf_linear", "sentence_embeddings", "xgboost", "lightgbm")]}
+    answer = request.answer_text(_ask(engine, request, cards).text)
+    assert [m.name for m in answer.models] == ["tfidf_linear", "xgboost"]
+    text_only = {**mixed, "columns": mixed["columns"][:2]}
+    request = RetrievalRequest(brief=text_only, description="Predict the author.", count=2)
+    answer = request.answer_text(_ask(engine, request, cards).text)
+    assert [m.name for m in answer.models] == ["tfidf_linear", "sentence_embeddings"]
+
+
 def _candidate(engine, brief) -> str:
     request = CandidateRequest(brief=brief, description="desc", model_name="lightgbm")
     return request.answer_text(_ask(engine, request).text).code

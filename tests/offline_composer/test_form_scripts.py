@@ -33,14 +33,24 @@ def test_a_form_script_writes_its_long_submission(tmp_path, catalog, layout):
         assert grade(submission, task) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("strategy", ["greedy_weights", "optimized_weights", "stacking", "mean"])
-def test_every_ensemble_strategy_combines_multilabel_members(tmp_path, catalog, strategy):
-    task, brief = _workspace(tmp_path, birds_task)
-    members = tmp_path / "ensemble" / "members"
+@pytest.fixture(scope="module")
+def birds_members(tmp_path_factory, catalog):
+    """A birds workspace with two finished multi-label solutions."""
+    root = tmp_path_factory.mktemp("birds")
+    task, brief = _workspace(root, birds_task)
     for card in ("lightgbm", "linear"):
-        run = run_script(tmp_path, card, candidate_script(brief, catalog.card(card)))
+        run = run_script(root, card, candidate_script(brief, catalog.card(card)))
         run.score
-        shutil.copytree(run.folder / "artifacts", members / card)
-    ens = run_script(tmp_path, "ensemble", ensemble_script(brief, ["lightgbm", "linear"], catalog.ensemble(strategy)))
+    return root, task, brief
+
+
+@pytest.mark.parametrize("strategy", ["greedy_weights", "optimized_weights", "stacking", "mean"])
+def test_every_ensemble_strategy_combines_multilabel_members(birds_members, catalog, strategy):
+    root, task, brief = birds_members
+    members = root / f"ensemble_{strategy}" / "members"
+    for card in ("lightgbm", "linear"):
+        shutil.copytree(root / card / "artifacts", members / card)
+    ens = run_script(root, f"ensemble_{strategy}",
+                     ensemble_script(brief, ["lightgbm", "linear"], catalog.ensemble(strategy)))
     assert 0 <= ens.score <= 1
     assert check_submission(ens.folder / "submission" / "submission.csv", task) == []

@@ -26,8 +26,8 @@ from tests.graph_fixtures import make_binary_task
 
 def _run(task_dir: Path, tmp_path: Path, **settings: float) -> Path:
     run_dir = tmp_path / "run"
-    options = Settings(num_candidates=1, outer_steps=0, extra_outer_steps=0, time_budget_s=300,
-                       script_timeout_s=120, runs_dir=tmp_path / "runs", **settings)
+    options = Settings(**{"num_candidates": 1, "outer_steps": 0, "extra_outer_steps": 0, "time_budget_s": 300,
+                          "script_timeout_s": 120, "runs_dir": tmp_path / "runs", **settings})
     final = asyncio.run(run_agent(task_dir, options, run_dir))
     assert final and not final["problems"]
     return run_dir
@@ -72,11 +72,12 @@ def test_single_script_winner_retrains_from_best(tmp_path):
 
 
 def test_ensemble_winner_retrains_its_members_from_best(tmp_path):
-    # On this regression task the offline engine's greedy blend of xgboost and a linear model beats both,
-    # though not by more than the fold noise: any better score counts here, as this test is about
-    # rebuilding an ensemble winner (tests/tools/test_keep_rule.py covers choosing it).
+    # On this regression task, with two candidates a solution, the offline engine's greedy blend of the two
+    # solutions (a linear model among their members) beats each, though not by more than the fold noise:
+    # any better score counts here, as this test is about rebuilding an ensemble winner
+    # (tests/tools/test_keep_rule.py covers choosing it).
     task_dir = build_task("diabetes-progression", tmp_path / "tasks")
-    run_dir = _run(task_dir, tmp_path, num_solutions=2, ensemble_rounds=1, keep_noise_factor=0.0)
+    run_dir = _run(task_dir, tmp_path, num_solutions=2, num_candidates=2, ensemble_rounds=1, keep_noise_factor=0.0)
     best = run_dir / "best"
     record = json.loads((best / "score.json").read_text())
     assert record["phase"] == "ensemble", f"the ensemble no longer wins here: {record}"

@@ -11,6 +11,8 @@ from ....sub_agents.retriever.prompt import RetrievalRequest
 from .common import Reply, ToolCall, brief_of
 
 SEARCH_TOOL = "search_model_cards"
+# A text task with at least this many numeric or categorical columns is also a table.
+MIXED_TABLE_COLUMNS = 3
 
 
 def retrieve(request: RetrievalRequest, catalog: Catalog, tool_results: Mapping[str, object]) -> Reply:
@@ -22,8 +24,30 @@ def retrieve(request: RetrievalRequest, catalog: Catalog, tool_results: Mapping[
     models = result.get("models", []) if isinstance(result, dict) else []
     if not models:
         return "The model-card search found nothing for this task."
+    if _is_mixed(brief):
+        models = _text_model_then_table_model(models, catalog)
     return ModelListAnswer(models=[RetrievedModel(name=m["name"], description=m.get("summary", ""),
                                                   example_code=m.get("example_code", "")) for m in models[:wanted]])
+
+
+def _is_mixed(brief: dict) -> bool:
+    """Text beside a table of its own (a request's text and the requester's history, say)."""
+    roles = [c.get("role") for c in brief.get("columns", [])]
+    return "text" in roles and sum(r in ("numeric", "categorical") for r in roles) >= MIXED_TABLE_COLUMNS
+
+
+def _text_model_then_table_model(models: list, catalog: Catalog) -> list:
+    """The search's order, but with the best model of another modality second: a text task's search ranks
+    its text models first, and a table of its own needs a model that reads it (trees) among the first."""
+    def is_text(model: dict) -> bool:
+        card = catalog.cards.get(model.get("name"))
+        return card is not None and card.modality == "text"
+
+    table = next((m for m in models[1:] if not is_text(m)), None)
+    if table is None or not is_text(models[0]):
+        return models
+    rest = [m for m in models[1:] if m is not table]
+    return [models[0], table, *rest]
 
 
 def search_query(brief: dict) -> str:
