@@ -48,14 +48,10 @@ def detect_form(data_dir: Path, files: Sequence[DataFile]) -> Optional[dict[str,
     return None
 
 
-def read_rows(task: "Task", split: str, columns: Optional[Sequence[str]] = None,
-              nrows: Optional[int] = None) -> pd.DataFrame:
+def read_rows(task: "Task", split: str) -> pd.DataFrame:
     """The train or test rows (`split`) of a task with a form, as a table of the columns the form's
     "rows" entry names."""
-    frame = _KINDS[task.form["kind"]].read_rows(task.data_dir, task.form, split)
-    if columns is not None:
-        frame = frame[[c for c in columns if c in frame.columns]]
-    return frame.head(nrows) if nrows is not None else frame
+    return _KINDS[task.form["kind"]].read_rows(task.data_dir, task.form, split)
 
 
 def graded_view(task: "Task") -> "Task":
