@@ -99,7 +99,8 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
     sandbox = Sandbox(task.data_dir, cache_dir=folder.root / ".sandbox", max_parallel=settings.max_parallel,
                       cores_per_run=settings.cores_per_run, memory_limit_mb=settings.memory_limit_mb,
                       isolation=settings.isolation,
-                      hidden_paths=(task.answers_file.parent,) if task.answers_file else ())
+                      hidden_paths=(task.answers_file.parent,) if task.answers_file else (),
+                      feature_cache=folder.root / ".sandbox" / "features")
     # The ensemble combines saved predictions in seconds, but only if the solutions leave it time.
     combines = settings.ensemble_rounds > 0 and settings.num_solutions * settings.num_candidates > 1
     cache = ExecutionCache(folder.journal.read()) if resume else None

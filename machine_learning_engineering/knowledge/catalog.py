@@ -36,7 +36,7 @@ import yaml
 
 BUNDLED_DIR = Path(__file__).resolve().parent
 
-MODALITIES = ("tabular", "image", "text")
+MODALITIES = ("tabular", "image", "text", "audio", "image_to_image")
 TASK_KINDS = ("binary", "multiclass", "regression")
 # A multilabel task fits one binary model per label column, so binary cards, recipes and strategies serve it.
 MODEL_KIND_OF = {"multilabel": "binary"}
@@ -82,7 +82,8 @@ class ModelCard:
     Attributes:
         name: unique id, also the default member name in generated code.
         title: human-readable name.
-        modality: tabular, image or text.
+        modality: the data it reads: tabular, image, text, audio (sound clips) or image_to_image (a
+            pixel-per-row task such as denoising).
         task_kinds: task kinds the model handles.
         family: model family; refinement recipes target families.
         requires: Python modules the generated code imports.
@@ -234,6 +235,10 @@ def task_modalities(brief: Mapping[str, Any]) -> list[tuple[str, ...]]:
     models of the pixels; a table with text columns takes text and tabular models alike."""
     if brief.get("image_column"):
         return [("image",), ("tabular",)]
+    if brief.get("audio_column"):  # clips are also described by spectrogram columns that tabular models read
+        return [("audio", "tabular")]
+    if (brief.get("form") or {}).get("kind") == "pixels":  # each pixel a row, described by its neighbourhood
+        return [("image_to_image", "tabular")]
     if any(c.get("role") == "text" for c in brief.get("columns") or []):
         return [("text", "tabular")]
     return [("tabular",)]

@@ -3,8 +3,9 @@
 What each isolation protects, and what it does not:
 
 - "bwrap" (bubblewrap): the whole file system read-only, no network, its own process tree and
-  /proc, a private /tmp and /dev/shm, and writes only to its workspace; the task data is bound
-  read-only at `<workspace>/input`. The agent user's home is an empty folder (the interpreter, its
+  /proc, a private /tmp and /dev/shm, and writes only to its workspace and to the run's feature
+  cache (a folder its scripts share); the task data is bound read-only at `<workspace>/input`.
+  The agent user's home is an empty folder (the interpreter, its
   libraries and model caches inside it stay readable), the hidden folders (the private answers)
   are empty, and `.env` files in and above the agent's working folder and the file named by
   GOOGLE_APPLICATION_CREDENTIALS read as empty. No capabilities, which matters when we run as root:
@@ -182,27 +183,30 @@ def launch_command(isolation: str, command: Sequence[str], *, data_limit: int,
 
 
 def confined_command(isolation: str, command: Sequence[str], *, data_limit: int, workspace: Path,
-                     input_dir: Path, data_dir: Path, hidden: Sequence[Path], env: Mapping[str, str]) -> list[str]:
+                     input_dir: Path, data_dir: Path, hidden: Sequence[Path], env: Mapping[str, str],
+                     writable: Sequence[Path] = ()) -> list[str]:
     """The full command line of a script run under `isolation`. `input_dir` is what the script
-    sees as `<workspace>/input` (the data itself under bwrap, its snapshot otherwise); every path
-    must be absolute and resolved."""
+    sees as `<workspace>/input` (the data itself under bwrap, its snapshot otherwise); `writable`
+    are folders besides the workspace it may write (the run's feature cache); every path must be
+    absolute and resolved."""
     if isolation == "bwrap":
         return bwrap_argv(workspace, input_dir, launch_command("bwrap", command, data_limit=data_limit),
-                          hidden, env)
+                          hidden, env, writable)
     mounts: list[tuple[str, ...]] = []
     if isolation == "unshare":
         # The workspace and data are bound onto themselves: visible if they live in the emptied
         # home, and the data read-only.
         mounts = [*_hiding(_emptied([_home()]), hidden, env), ("bind", str(workspace), str(workspace)),
+                  *(("bind", str(folder), str(folder)) for folder in writable),
                   ("ro-bind", str(input_dir), str(input_dir)), ("ro-bind", str(data_dir), str(data_dir))]
     return launch_command(isolation, command, data_limit=data_limit, mounts=mounts)
 
 
 def bwrap_argv(workspace: Path, input_dir: Path, command: Sequence[str], hidden: Sequence[Path] = (),
-               env: Optional[Mapping[str, str]] = None) -> list[str]:
+               env: Optional[Mapping[str, str]] = None, writable: Sequence[Path] = ()) -> list[str]:
     """The bwrap command line running `command` in `workspace` with `input_dir` read-only at
-    `<workspace>/input`, and what the module docstring says is hidden hidden. All paths must be
-    absolute and resolved."""
+    `<workspace>/input`, the `writable` folders writable, and what the module docstring says is
+    hidden hidden. All paths must be absolute and resolved."""
     path, problem = bwrap_status()
     if path is None:
         raise RuntimeError(f"bubblewrap is not usable: {problem}")
@@ -211,8 +215,10 @@ def bwrap_argv(workspace: Path, input_dir: Path, command: Sequence[str], hidden:
         argv += ["--dev-bind", device, device]
     for kind, *paths in _hiding(_emptied(["/tmp", _home()]), hidden, env or os.environ):
         argv += [f"--{kind}", *paths]
-    argv += ["--bind", str(workspace), str(workspace),
-             "--ro-bind", str(input_dir), str(workspace / "input"),
+    argv += ["--bind", str(workspace), str(workspace)]
+    for folder in writable:
+        argv += ["--bind", str(folder), str(folder)]
+    argv += ["--ro-bind", str(input_dir), str(workspace / "input"),
              "--chdir", str(workspace),
              "--", *command]
     return argv

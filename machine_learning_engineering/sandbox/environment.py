@@ -18,6 +18,8 @@ PASSED_THROUGH = ("PATH", "LANG", "LANGUAGE", "TZ", "VIRTUAL_ENV", "CUDA_VISIBLE
 
 # Seconds a script may run, as the host enforces it; scripts may use it to fit within their time.
 TIME_LIMIT_VARIABLE = "MLE_STAR_TIME_LIMIT_S"
+# The folder the scripts of one run share for features costly to compute; unset when there is none.
+FEATURE_CACHE_VARIABLE = "MLE_STAR_FEATURE_CACHE"
 
 HOME_DIR = ".home"
 TMP_DIR = ".tmp"

@@ -22,7 +22,7 @@ from typing import Mapping, Optional, Sequence
 from . import concurrency
 from .capture import OutputCapture
 from .confinement import HIDDEN_READABLE_WARNING, confined_command, resolve_isolation
-from .environment import HOME_DIR, TIME_LIMIT_VARIABLE, TMP_DIR, scrubbed_environment
+from .environment import FEATURE_CACHE_VARIABLE, HOME_DIR, TIME_LIMIT_VARIABLE, TMP_DIR, scrubbed_environment
 from .input_guard import InputGuard, Verdict, Visit
 from .process import ProcessGroup
 from .result import ExecutionResult, score_failure
@@ -118,6 +118,9 @@ class Sandbox:
         hidden_paths: folders scripts must not read (e.g. the task's private answers); under
             "bwrap" and "unshare" each appears empty. Under "none" they stay readable (a warning
             says so).
+        feature_cache: a folder every script may read and write (named by MLE_STAR_FEATURE_CACHE in
+            its environment), where the scripts of one run keep features costly to compute; None
+            for no such folder.
 
     Raises:
         ValueError: a limit is not positive, isolation is unknown, or "bwrap" or "unshare" was
@@ -128,7 +131,8 @@ class Sandbox:
     def __init__(self, data_dir: Path, *, cache_dir: Path, max_parallel: int = 2, cores_per_run: int = 1,
                  memory_limit_mb: int = 4096, max_processes: int = 1024, output_cap_kb: int = 64,
                  isolation: str = "auto",
-                 extra_env: Optional[Mapping[str, str]] = None, hidden_paths: Sequence[Path] = ()) -> None:
+                 extra_env: Optional[Mapping[str, str]] = None, hidden_paths: Sequence[Path] = (),
+                 feature_cache: Optional[Path] = None) -> None:
         for name, value in (("max_parallel", max_parallel), ("cores_per_run", cores_per_run),
                             ("memory_limit_mb", memory_limit_mb), ("max_processes", max_processes),
                             ("output_cap_kb", output_cap_kb)):
@@ -145,6 +149,10 @@ class Sandbox:
         self.output_cap_kb = output_cap_kb
         self.extra_env = dict(extra_env or {})
         self.hidden_paths = tuple(Path(p).resolve() for p in hidden_paths)
+        self.feature_cache = None
+        if feature_cache is not None:
+            Path(feature_cache).mkdir(parents=True, exist_ok=True)
+            self.feature_cache = Path(feature_cache).resolve()
         scrubbed_environment(cores_per_run, self.cache_dir, self.extra_env)  # validates extra_env now
         self.isolation = resolve_isolation(isolation)
         if self.isolation == "none" and self.hidden_paths:
@@ -247,10 +255,13 @@ class Sandbox:
     async def _execute(self, workspace: Path, script: str, timeout_s: float) -> _Outcome:
         data_limit = int(self.memory_limit_mb * DATA_LIMIT_FACTOR) << 20
         limit = {} if math.isinf(timeout_s) else {TIME_LIMIT_VARIABLE: f"{timeout_s:.1f}"}
+        if self.feature_cache is not None:
+            limit[FEATURE_CACHE_VARIABLE] = str(self.feature_cache)
         env = scrubbed_environment(self.cores_per_run, workspace, {**(self.extra_env or {}), **limit})
         command = confined_command(self.isolation, [sys.executable, script], data_limit=data_limit,
                                    workspace=workspace, input_dir=self._guard.exposed_dir,
-                                   data_dir=self.data_dir, hidden=self.hidden_paths, env=env)
+                                   data_dir=self.data_dir, hidden=self.hidden_paths, env=env,
+                                   writable=(self.feature_cache,) if self.feature_cache else ())
         stdout, stderr = self._captures(workspace)
         loop = asyncio.get_running_loop()
         started = time.monotonic()

@@ -83,7 +83,7 @@ def test_card_with_missing_module_is_skipped(tmp_path):
 
 def test_bad_files_are_reported_with_file_and_field(tmp_path):
     bad = _card(tmp_path, "broken")
-    bad.write_text(bad.read_text().replace("modality: tabular", "modality: audio"))
+    bad.write_text(bad.read_text().replace("modality: tabular", "modality: smell"))
     with pytest.raises(CatalogError, match=r"broken\.yaml.*'modality'"):
         load_catalog([tmp_path])
     bad.write_text("name: [unclosed\n")

