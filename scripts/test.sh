@@ -19,4 +19,4 @@ if [ ! -d /usr/share/games/fortunes/ru ] && [ "$(id -u)" = 0 ] && command -v apt
 fi
 # Two workers, one test file each: most tests wait on real runs' subprocesses, so this cuts the wall time by about 40% on a
 # 2-core machine; a file's module-scoped runs stay in one worker. `bash scripts/test.sh -n 0` runs them serially.
-.venv/bin/python -m pytest -q -n 2 --dist loadfile "$@"
+.venv/bin/python -m pytest -q -n 2 --dist loadfile --durations=25 "$@"

@@ -57,11 +57,12 @@ def check_submission(submission: pd.DataFrame | Path | str, task: Task) -> list[
                         f"{_quote(columns)}")
     if len(frame) != expected_rows:
         problems.append(f"the submission has {len(frame)} rows; expected {expected_rows}, one per test row")
-    if expected_ids is not None and all(c in present for c in task.id_columns):
-        problems += _id_problems(id_keys(frame, task.id_columns), expected_ids, task)
-    targets = [c for c in task.target_columns if c in present]
     has_ids = bool(task.id_columns) and all(c in present for c in task.id_columns)
-    rows = [f"id {k}" for k in id_keys(frame, task.id_columns)] if has_ids else [f"row {i}" for i in range(len(frame))]
+    keys = id_keys(frame, task.id_columns) if has_ids else None
+    if expected_ids is not None and keys is not None:
+        problems += _id_problems(keys, expected_ids, task)
+    targets = [c for c in task.target_columns if c in present]
+    rows = [f"id {k}" for k in keys] if keys is not None else [f"row {i}" for i in range(len(frame))]
     problems += _prediction_problems(frame, targets, task, rows)
     return problems
 
@@ -144,15 +145,17 @@ def _expected(task: Task) -> tuple[list[str], Optional[list[str]], int]:
 
 def _id_problems(keys: list[str], expected: list[str], task: Task) -> list[str]:
     where = _quote(list(task.id_columns))
+    if keys == expected:  # the usual case, the sample's ids in the sample's order: nothing to look for
+        return []
     problems = []
-    counts = Counter(keys)
-    duplicated = [k for k, n in counts.items() if n > 1]
-    if duplicated:
+    present = set(keys)
+    if len(present) < len(keys):
+        duplicated = [k for k, n in Counter(keys).items() if n > 1]
         problems.append(f"{len(duplicated)} id value(s) appear more than once in {where} (e.g. "
                         f"{_examples(duplicated)}): each test id must appear exactly once")
     expected_set = set(expected)
-    missing = [k for k in expected if k not in counts]
-    extra = [k for k in counts if k not in expected_set]
+    missing = [k for k in expected if k not in present] if not expected_set <= present else []
+    extra = [k for k in dict.fromkeys(keys) if k not in expected_set] if not present <= expected_set else []
     if missing:
         problems.append(f"{len(missing)} test id(s) are missing from {where} (e.g. {_examples(missing)}): "
                         f"add a row for every id of {task.test_file}")
