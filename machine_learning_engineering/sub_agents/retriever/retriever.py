@@ -79,16 +79,18 @@ def _dealt(run: RunContext, models: list[RetrievedModel]) -> dict[str, Any]:
 
 def deal(models: list[RetrievedModel], solutions: int, per_solution: int) -> list[list[RetrievedModel]]:
     """Round-robin assignment, so each solution starts from a different mix and the best model leads
-    solution 1, the second-best solution 2, ...; with few models, solutions share them."""
-    if not models:
-        return [[] for _ in range(solutions)]
+    solution 1, the second-best solution 2, ...; each model goes to one solution, since a candidate that
+    two solutions shared would run twice. Only a solution that would get no model shares one."""
     hands: list[list[RetrievedModel]] = [[] for _ in range(solutions)]
-    i = 0
-    while any(len(h) < per_solution for h in hands) and i < solutions * per_solution * 2:
-        hand = hands[i % solutions]
-        model = models[i % len(models)]
-        if len(hand) < per_solution and model.name not in {m.name for m in hand}:
-            hand.append(model)
-        i += 1
+    distinct: list[RetrievedModel] = []
+    for model in models:
+        if model.name not in {m.name for m in distinct}:
+            distinct.append(model)
+    if not distinct:
+        return hands
+    for i, model in enumerate(distinct[: solutions * per_solution]):
+        hands[i % solutions].append(model)
+    for j, hand in enumerate(hands):
+        if not hand:
+            hand.append(distinct[j % len(distinct)])
     return hands
-
