@@ -124,6 +124,12 @@ def _why_it_ended(run: RunContext) -> str:
     if budget.exhausted:
         return f"{when}: too little of it was left for another script."
     settings = run.settings
+    if run.runner.solution_budget.exhausted:
+        planned = settings.num_solutions * settings.outer_steps * settings.inner_steps
+        refined = sum(1 for a in run.folder.journal.read()
+                      if a.phase == "refine" and not (a.failure or "").startswith("not run"))
+        return (f"{when}: the solutions' share of it was spent after {refined} of {planned} planned refinement "
+                "steps; the rest was kept for the ensemble (a longer --time-budget refines further).")
     return (f"{when}: every planned step was done ({settings.num_candidates} candidates, {settings.outer_steps} "
             f"outer x {settings.inner_steps} inner refinement steps per solution, {settings.ensemble_rounds} "
             "ensemble rounds); more steps (--outer-steps, --extra-outer-steps, --inner-steps) would use the "

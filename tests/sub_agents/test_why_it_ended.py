@@ -1,0 +1,37 @@
+"""The sentence that says why a run ended names what really stopped it."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+from machine_learning_engineering.config import Settings
+from machine_learning_engineering.record.journal import Attempt
+from machine_learning_engineering.sub_agents.submitter.submitter import _why_it_ended
+from machine_learning_engineering.tools.code_execution import Budget
+
+
+def _run(elapsed_s: float, ensemble_reserve_s: float, attempts: list[Attempt]) -> SimpleNamespace:
+    budget = Budget(600, started=time.monotonic() - elapsed_s)
+    settings = Settings(num_solutions=2, outer_steps=2, inner_steps=3)
+    return SimpleNamespace(budget=budget, settings=settings,
+                           runner=SimpleNamespace(solution_budget=budget.less(ensemble_reserve_s)),
+                           folder=SimpleNamespace(journal=SimpleNamespace(read=lambda: attempts)))
+
+
+def _attempt(i: int, phase: str, failure: str | None = None) -> Attempt:
+    return Attempt(id=i, solution_id="s1", phase=phase, label=phase, workspace=f"attempts/{i}", failure=failure)
+
+
+def test_candidates_that_spent_the_solutions_share_are_not_called_every_planned_step():
+    attempts = [_attempt(1, "candidate"), _attempt(2, "refine"),
+                _attempt(3, "refine", "not run: the time budget is exhausted")]
+    why = _why_it_ended(_run(elapsed_s=557, ensemble_reserve_s=60, attempts=attempts))
+    assert why.startswith("Run ended after 557 s of its 600 s budget: the solutions' share of it was spent after "
+                          "1 of 12 planned refinement steps")
+
+
+def test_a_run_that_did_everything_early_says_so():
+    why = _why_it_ended(_run(elapsed_s=200, ensemble_reserve_s=60, attempts=[_attempt(1, "candidate")]))
+    assert "every planned step was done" in why
+    assert "too little" in _why_it_ended(_run(elapsed_s=599, ensemble_reserve_s=60, attempts=[]))
