@@ -31,7 +31,9 @@ MAX_CLASSES_LISTED = 50
 TEXT_MIN_MEAN_CHARS = 30
 TEXT_MIN_UNIQUE_FRACTION = 0.5
 ROLE_SAMPLE = 200
-_DATE_SHAPE = re.compile(r"^\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+# A date, a time of day, and a time zone as an offset or a name ("2013-11-01 13:18:34 UTC", the taxi fares').
+_DATE_SHAPE = re.compile(r"^\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+                         r"( ?(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$")
 
 
 def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:

@@ -19,6 +19,7 @@ def _mixed_frames(n: int = 60) -> dict[str, pd.DataFrame]:
         "city": rng.choice(["Oslo", "Lima", "Pune"], n),
         "review": [f"review number {i} says the product was {'good' if i % 2 else 'bad'} overall" for i in range(n)],
         "day": pd.date_range("2024-01-01", periods=n).strftime("%Y-%m-%d"),
+        "pickup": pd.date_range("2013-11-01 13:18:34", periods=n, freq="37min").strftime("%Y-%m-%d %H:%M:%S UTC"),
         "source": "web",
         "score": rng.uniform(0, 10, n).round(3),
     })
@@ -34,14 +35,14 @@ def test_column_roles_and_stats(make_task):
     json.dumps(profile, allow_nan=False)
     roles = {c["name"]: c["role"] for c in profile["columns"]}
     assert roles == {"id": "id", "amount": "numeric", "city": "categorical", "review": "text", "day": "datetime",
-                     "source": "constant", "score": "target"}
+                     "pickup": "datetime", "source": "constant", "score": "target"}
     train = pd.read_csv(task.train_path)
     amount = next(c for c in profile["columns"] if c["name"] == "amount")
     assert amount["missing_frac"] == 0.1 and amount["n_unique"] == train["amount"].nunique()
     assert amount["examples"] == train["amount"].dropna().unique()[:3].tolist()
     assert (amount["min"], amount["max"]) == (train["amount"].min(), train["amount"].max())
-    assert profile["train"] == {"file": "train.csv", "n_rows": 60, "n_cols": 7, "profiled_rows": 60}
-    assert profile["test"] == {"file": "test.csv", "n_rows": 10, "n_cols": 6}
+    assert profile["train"] == {"file": "train.csv", "n_rows": 60, "n_cols": 8, "profiled_rows": 60}
+    assert profile["test"] == {"file": "test.csv", "n_rows": 10, "n_cols": 7}
     assert profile["columns_only_in_train"] == ["score"]
     target = profile["target"]
     truth = train["score"]
