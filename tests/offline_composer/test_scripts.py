@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -164,6 +165,16 @@ def add_features(train_df, test_df):
     assert run.score > 0.95
     assert "[31 features" in run.stdout
     check_outputs(run, brief)
+
+
+def test_date_parts_recipe_reads_the_dates_and_adds_their_calendar_parts(mixed, catalog):
+    root, brief = mixed
+    base = candidate_script(brief, catalog.card("lightgbm"))
+    features = lambda run: int(re.search(r"\[(\d+) features", run.stdout).group(1))
+    plain = run_script(root, "lightgbm_dates_plain", base)
+    dated = run_script(root, "lightgbm_date_parts", apply_recipe(base, catalog.recipe("date_parts"), brief))
+    assert dated.score > 0.6 and features(dated) == features(plain) + 7
+    check_outputs(dated, brief)
 
 
 def test_params_recipe_changes_params_and_runs(cancer, catalog):

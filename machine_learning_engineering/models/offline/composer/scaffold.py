@@ -5,7 +5,8 @@ Names each block provides to the later ones (the contract a replacement block mu
     setup          TASK, SEED, N_FOLDS, N_JOBS, METRIC, HIGHER_IS_BETTER, IS_CLASSIFICATION, CLASSES, N_CLASSES,
                    TARGETS, MULTI_OUTPUT, IMG_SHAPE, train_raw, test_raw, sample_submission, train_df, test_df,
                    y_all, FOLDS, make_folds(seed), score_predictions(y, pred), is_better(a, b),
-                   proba_matrix(pred), pred_labels(pred), safe_column_names(frame), START_TIME
+                   proba_matrix(pred), pred_labels(pred), safe_column_names(frame), START_TIME,
+                   parse_dates(series), cached_array(key, compute), content_key(values)
     preprocessing  preprocess(train_df, test_df) -> (X_train, X_test)
     features       add_features(train_df, test_df) -> (train_df, test_df)
     model          fit_predict(X_tr, y_tr, X_va, y_va, X_te) -> (pred_va, pred_te), MODEL_NAMES
@@ -123,6 +124,15 @@ def cached_array(key, compute):
         except OSError as exc:
             print(f"  feature cache not written ({exc}); later scripts compute these features again")
     return value
+
+
+def parse_dates(series):
+    """UTC timestamps of a column of dates (NaT where a value is none). The format is inferred from the first
+    value, which is fast; a column written in several formats is parsed value by value (8x slower)."""
+    stamps = pd.to_datetime(series, errors="coerce", utc=True)
+    if stamps.isna().sum() > series.isna().sum():
+        stamps = pd.to_datetime(series, errors="coerce", format="mixed", utc=True)
+    return stamps
 
 
 def content_key(values):
@@ -520,7 +530,7 @@ def is_categorical_column(name, series):
 
 
 def days_since_epoch(series):
-    stamps = pd.to_datetime(series, errors="coerce", format="mixed", utc=True)
+    stamps = parse_dates(series)
     return ((stamps - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(days=1)).to_numpy(dtype=float)
 
 
