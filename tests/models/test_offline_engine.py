@@ -72,6 +72,23 @@ def test_a_text_task_with_a_table_of_its_own_gets_a_table_model_second(engine, b
     assert [m.name for m in answer.models] == ["tfidf_linear", "sentence_embeddings"]
 
 
+def test_a_sound_task_searches_with_sound_words_and_gets_a_table_model_second(engine, brief):
+    sound = {**brief, "columns": [{"name": "clip", "role": "id"}], "audio_column": "clip"}
+    request = RetrievalRequest(brief=sound, description="Find the whale calls.", count=2)
+    assert "spectrogram" in _ask(engine, request).function_call.args["query"]
+    cards = {"models": [{"name": n, "summary": f"{n} card", "example_code": "..."}
+                        for n in ("spectrogram_cnn", "xgboost", "lightgbm")]}
+    answer = request.answer_text(_ask(engine, request, cards).text)
+    assert [m.name for m in answer.models] == ["spectrogram_cnn", "xgboost"]
+
+
+def test_a_pixels_task_finds_the_denoising_network_then_trees(engine, brief):
+    pages = {**brief, "task_kind": "regression", "metric": "rmse", "n_train": 200_000, "form": {"kind": "pixels"}}
+    request = RetrievalRequest(brief=pages, description="Clean the scanned pages.", count=2)
+    query = _ask(engine, request).function_call.args["query"]
+    assert [c.name for c in engine.catalog.search_for_task(query, pages, k=2)] == ["denoising_cnn", "lightgbm"]
+
+
 def _candidate(engine, brief) -> str:
     request = CandidateRequest(brief=brief, description="desc", model_name="lightgbm")
     return request.answer_text(_ask(engine, request).text).code

@@ -3,14 +3,21 @@ submission the task checks accept, and every ensemble strategy combines multi-la
 
 from __future__ import annotations
 
+import json
 import shutil
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from machine_learning_engineering.bundled_tasks.lite import MissingSourceError, build_lite
 from machine_learning_engineering.models.offline.composer import candidate_script, ensemble_script
 from machine_learning_engineering.task import load_task, profile_task
 from machine_learning_engineering.task.brief import make_brief
+from machine_learning_engineering.task.forms import read_rows
+from machine_learning_engineering.task.forms.pixels import read_image
 from machine_learning_engineering.task.grader import check_submission, grade
+from machine_learning_engineering.tools.code_blocks import get_block
 from tests.task.form_layouts import birds_task, documents_task, tokens_task
 
 from .conftest import run_script
@@ -54,3 +61,46 @@ def test_every_ensemble_strategy_combines_multilabel_members(birds_members, cata
                      ensemble_script(brief, ["lightgbm", "linear"], catalog.ensemble(strategy)))
     assert 0 <= ens.score <= 1
     assert check_submission(ens.folder / "submission" / "submission.csv", task) == []
+
+
+def test_pixel_rows_keep_their_place_in_their_picture(tmp_path, catalog):
+    """The pixels reader's image/row/col keys (what whole-picture models look rows up by) match the ids and
+    the pictures, and are no model's inputs."""
+    task, brief = _workspace(tmp_path, documents_task)
+    setup = get_block(candidate_script(brief, catalog.card("lightgbm")), "setup")
+    dump = "\ntrain_raw.to_pickle('train.pkl'); test_raw.to_pickle('test.pkl'); print(json.dumps(FEATURES))\n"
+    run = run_script(tmp_path, "setup", setup + dump)
+    assert run.returncode == 0, run.stderr[-3000:]
+    features = json.loads(run.stdout.strip().splitlines()[-1])
+    assert features and not {"image", "row", "col"} & set(features)
+    train, test = pd.read_pickle(run.folder / "train.pkl"), pd.read_pickle(run.folder / "test.pkl")
+    assert (test["id"] == test["image"] + "_" + test["row"].astype(str) + "_" + test["col"].astype(str)).all()
+    def picture(folder, stem):
+        return read_image(task.data_dir / task.form[folder] / f"{stem}.png")
+
+    for frame, folder in ((train, "noisy_folder"), (test, "test_folder")):
+        for stem, rows in frame.groupby("image"):
+            at = (rows["row"].to_numpy() - 1, rows["col"].to_numpy() - 1)
+            assert np.allclose(rows["pix_0"], picture(folder, stem)[at])  # pix_0: the pixel's own intensity
+            if frame is train:
+                assert np.allclose(rows["value"], picture("clean_folder", stem)[at])
+
+
+def _tiny_pages(root):
+    try:
+        return build_lite(root, ["denoising-dirty-documents"], size="tiny")[0]
+    except MissingSourceError as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(f"the pages' fonts are not installed: {exc}")
+
+
+def test_the_denoising_network_cleans_tiny_pages(tmp_path, catalog):
+    task, brief = _workspace(tmp_path, _tiny_pages)
+    code = candidate_script(brief, catalog.card("denoising_cnn"))
+    run = run_script(tmp_path, "denoising_cnn", code, env={"MLE_STAR_TIME_LIMIT_S": "30"})
+    run.score
+    submission = run.folder / "submission" / "submission.csv"
+    assert check_submission(submission, task) == []
+    # The bar: each test pixel's noisy intensity as its clean one (about 0.24; the network gets about 0.1).
+    identity = read_rows(task, "test")[["id", "noisy"]].rename(columns={"noisy": "value"})
+    identity.to_csv(tmp_path / "identity.csv", index=False)
+    assert grade(submission, task) < 0.7 * grade(tmp_path / "identity.csv", task)

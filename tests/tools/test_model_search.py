@@ -14,6 +14,7 @@ def test_modalities_follow_the_columns():
     assert task_modalities(_brief({"x": "numeric"})) == [("tabular",)]
     assert task_modalities(_brief({"Comment": "text", "x": "numeric"})) == [("text", "tabular")]
     assert task_modalities(_brief({"path": "image_path"}, image_column="path")) == [("image",), ("tabular",)]
+    assert task_modalities(_brief({"clip": "id"}, audio_column="clip")) == [("audio", "tabular")]
 
 
 def test_a_text_task_retrieves_tfidf_first_and_a_table_never_gets_text_models():
@@ -24,3 +25,12 @@ def test_a_text_task_retrieves_tfidf_first_and_a_table_never_gets_text_models():
     table = _brief({"x": "numeric", "city": "categorical"})
     found = catalog.search_models(search_query(table), modality=task_modalities(table)[0], task_kind="binary", k=20)
     assert found and all(c.modality == "tabular" for c in found)
+
+
+def test_a_sound_task_retrieves_the_spectrogram_cnn_first_then_trees():
+    catalog = load_catalog()
+    sound = _brief({"clip": "id"}, audio_column="clip")
+    found = catalog.search_for_task(search_query(sound), sound, k=3)
+    assert [c.name for c in found[:2]] == ["spectrogram_cnn", "lightgbm"]
+    birds = {**sound, "task_kind": "multilabel", "n_train": 258, "columns": [{"name": "file", "role": "categorical"}]}
+    assert [c.name for c in catalog.search_for_task(search_query(birds), birds, k=2)] == ["spectrogram_cnn", "lightgbm"]

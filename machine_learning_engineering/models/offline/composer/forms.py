@@ -97,8 +97,9 @@ def pixel_features(img):
 
 
 def read_form(form):
-    """Training pixels (a sample, with their cleaned value) and every test pixel (with its id); sets
-    FORM_COLUMNS to the pixel_features columns."""
+    """Training pixels (a sample, with their cleaned value) and every test pixel (with its id), each with its
+    image's name and its 1-based `row` and `col` there (as in the ids); sets FORM_COLUMNS to the
+    pixel_features columns."""
     global FORM_COLUMNS
 
     def numbered(folder):
@@ -109,11 +110,13 @@ def read_form(form):
     train_paths, frames = numbered(form["noisy_folder"]), []
     per_image = max(PIXEL_SAMPLE // max(len(train_paths), 1), 1)
     for path in train_paths:
-        features, clean = pixel_features(read_grey(path)), read_grey(INPUT / form["clean_folder"] / path.name).ravel()
+        img = read_grey(path)
+        features, clean = pixel_features(img), read_grey(INPUT / form["clean_folder"] / path.name).ravel()
         keep = rng.choice(len(clean), size=min(per_image, len(clean)), replace=False)
         FORM_COLUMNS = [f"pix_{i}" for i in range(features.shape[1])]
         frame = pd.DataFrame(features[keep], columns=FORM_COLUMNS)
-        frame["image"], frame["value"] = path.stem, clean[keep]
+        frame["image"], frame["row"], frame["col"] = path.stem, keep // img.shape[1] + 1, keep % img.shape[1] + 1
+        frame["value"] = clean[keep]
         frames.append(frame)
     train = pd.concat(frames, ignore_index=True)
     frames = []
@@ -122,12 +125,13 @@ def read_form(form):
         rows, cols = np.indices(img.shape)
         frame = pd.DataFrame(pixel_features(img), columns=FORM_COLUMNS)
         frame.insert(0, "id", [f"{path.stem}_{r + 1}_{c + 1}" for r, c in zip(rows.ravel(), cols.ravel())])
-        frame["image"] = path.stem
+        frame["image"], frame["row"], frame["col"] = path.stem, rows.ravel() + 1, cols.ravel() + 1
         frames.append(frame)
     return train, pd.concat(frames, ignore_index=True)
 
 
-FORM_COLUMNS, GROUP_COLUMN, FORM_EXCLUDED = [], "image", {"image"}
+# A pixel's image and place in it are keys (models that read whole images look pixels up by them), not inputs.
+FORM_COLUMNS, GROUP_COLUMN, FORM_EXCLUDED = [], "image", {"image", "row", "col"}
 
 
 def form_submission(sub, pred):

@@ -7,12 +7,15 @@ A member comes from a model card's template, which must define
 
 (`${name}` is the member name, `${NAME}` the same upper-cased, `${PARAMS}` the parameter dict.) The fit
 function returns class-probability matrices for classification (columns = the labels 0..k-1 present in
-y_tr) and values for regression. Top-level imports of member templates are hoisted to the block's top.
+y_tr) and values for regression. A member whose params hold `"all_labels": True` can also fit every label
+column of a multilabel task at once: given an (n, labels) 0/1 matrix y_tr it returns (n, labels)
+probabilities of 1. Top-level imports of member templates are hoisted to the block's top.
 
 The block ends with a generic section this module renders: MEMBERS (name, family, fit function, params),
-TARGET_TRANSFORM, SEED_BAGS and `fit_predict`, which handles classes missing from a fold, the log1p
-target transform, seed bagging, and blends several members with weights fit honestly (cross-fitted on
-the two halves of the validation fold).
+TARGET_TRANSFORM, SEED_BAGS, FITS_ALL_LABELS and `fit_predict`, which handles classes missing from a fold,
+the log1p target transform, seed bagging, all label columns at once (fitting per column the members that
+cannot take them together), and blends several members with weights fit honestly (cross-fitted on the two
+halves of the validation fold).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from .brief import python_literal
 
 SETTINGS = ("TARGET_TRANSFORM", "SEED_BAGS")
 GENERIC_NAMES = frozenset({"MEMBERS", "MODEL_NAMES", "fit_predict", "TARGET_TRANSFORM", "SEED_BAGS",
-                           "_with_seed", "_blend_loss", "_blend_weights", "_blend", "_to_full_classes"})
+                           "FITS_ALL_LABELS", "_with_seed", "_fit_member", "_blend_loss", "_blend_weights",
+                           "_blend", "_to_full_classes"})
 SYMBOLS = {"@SEED": "SEED", "@N_JOBS": "N_JOBS"}
 
 GENERIC = Template('''\
@@ -38,6 +42,10 @@ SEED_BAGS = ${SEED_BAGS}  # each member is refit with this many seeds and its pr
 MEMBERS = [
 ${MEMBER_LINES}]
 MODEL_NAMES = [member[0] for member in MEMBERS]
+# The validation block hands a multilabel task's label columns to fit_predict all at once when a member fits
+# them jointly (one network, one sigmoid per label): 19 species are one fit, not 19.
+FITS_ALL_LABELS = MULTI_OUTPUT and IS_CLASSIFICATION and any(
+    isinstance(member[3], dict) and member[3].get("all_labels") for member in MEMBERS)
 
 
 def _with_seed(params, offset):
@@ -58,7 +66,26 @@ def _to_full_classes(pred, present):
     return full
 
 
+def _fit_member(fit, params, X_tr, y_tr, X_va, y_va, X_te):
+    """A member's (pred_va, pred_te). Given all label columns at once, a member that cannot fit them jointly
+    is fit per column, each in an equal share of its time: (n, labels) probabilities of 1."""
+    if np.ndim(y_tr) < 2 or params.get("all_labels"):
+        return fit(X_tr, y_tr, X_va, y_va, X_te, params)
+    member_end, columns = FIT_DEADLINE, []
+    for j in range(y_tr.shape[1]):
+        share_fit_time(y_tr.shape[1] - j, until=member_end)
+        if len(np.unique(y_tr[:, j])) < 2:  # a label never (or always) seen in these rows: its rate there
+            columns.append((np.full(len(X_va), float(y_tr[0, j])), np.full(len(X_te), float(y_tr[0, j]))))
+        else:
+            pred_va, pred_te = fit(X_tr, y_tr[:, j], X_va, y_va[:, j], X_te, params)
+            columns.append((proba_matrix(pred_va)[:, 1], proba_matrix(pred_te)[:, 1]))
+    return np.column_stack([c[0] for c in columns]), np.column_stack([c[1] for c in columns])
+
+
 def _blend_loss(pred, y):
+    if IS_CLASSIFICATION and np.ndim(y) == 2:  # label columns: the binary log loss of every cell
+        pred = np.clip(pred, 1e-15, 1 - 1e-15)
+        return -np.mean(y * np.log(pred) + (1 - y) * np.log(1 - pred))
     if IS_CLASSIFICATION:
         return -np.mean(np.log(np.clip(pred[np.arange(len(y)), y], 1e-15, 1)))
     if METRIC == "mae":
@@ -93,9 +120,11 @@ def _blend(outputs, y):
 
 
 def fit_predict(X_tr, y_tr, X_va, y_va, X_te):
-    """Fits every member on one fold; returns (pred_va, pred_te) in the script's prediction format."""
+    """Fits every member on one fold; returns (pred_va, pred_te) in the script's prediction format, or with
+    all label columns in y_tr (FITS_ALL_LABELS) (n, labels) probabilities of 1."""
     fit_y_tr, fit_y_va, present = y_tr, y_va, None
-    if IS_CLASSIFICATION:
+    all_labels = np.ndim(y_tr) == 2
+    if IS_CLASSIFICATION and not all_labels:
         present = np.unique(y_tr)  # a rare class can be missing from a fold: members see labels 0..k-1
         compact = {label: i for i, label in enumerate(present)}
         most_common = compact[np.bincount(y_tr).argmax()]
@@ -107,7 +136,7 @@ def fit_predict(X_tr, y_tr, X_va, y_va, X_te):
 
     def finish(pred):
         if IS_CLASSIFICATION:
-            return pred[:, 1] if N_CLASSES == 2 else pred
+            return pred[:, 1] if N_CLASSES == 2 and not all_labels else pred
         return np.expm1(pred) if log_target else pred
 
     outputs = []
@@ -117,8 +146,8 @@ def fit_predict(X_tr, y_tr, X_va, y_va, X_te):
         runs = []
         for bag in range(SEED_BAGS):
             share_fit_time((len(MEMBERS) - k) * SEED_BAGS - bag, until=fold_end)
-            runs.append(fit(X_tr, fit_y_tr, X_va, fit_y_va, X_te, _with_seed(params, bag)))
-        if IS_CLASSIFICATION:
+            runs.append(_fit_member(fit, _with_seed(params, bag), X_tr, fit_y_tr, X_va, fit_y_va, X_te))
+        if IS_CLASSIFICATION and not all_labels:
             runs = [(_to_full_classes(va, present), _to_full_classes(te, present)) for va, te in runs]
         pred_va = np.mean([np.asarray(r[0], dtype=float) for r in runs], axis=0)
         pred_te = np.mean([np.asarray(r[1], dtype=float) for r in runs], axis=0)

@@ -18,7 +18,8 @@ Names each block provides to the later ones (the contract a replacement block mu
 of train and test rows can be concatenated without index clashes.
 
 With several targets (MULTI_OUTPUT: multilabel 0/1 columns, or several regression targets) `y_all` is an
-(n, len(TARGETS)) matrix, `fit_predict` is called once per target column (so every model card serves),
+(n, len(TARGETS)) matrix, `fit_predict` is called once per target column (so every model card serves;
+once with all label columns where the model block sets FITS_ALL_LABELS),
 `oof` and `test_pred` hold one column per target, and scores are the mean over the columns.
 """
 
@@ -630,8 +631,10 @@ N_REPEATS = ${N_REPEATS}  # >1 repeats the k-fold split with new seeds and avera
 
 def fit_predict_targets(X_tr, y_tr, X_va, y_va, X_te):
     """`fit_predict`, or with several targets `fit_predict` per target column, each in an equal share of the
-    fold's time: (n, len(TARGETS)) probabilities of 1 (multilabel) or values."""
-    if not MULTI_OUTPUT:
+    fold's time (all label columns at once where the model block fits them jointly): (n, len(TARGETS))
+    probabilities of 1 (multilabel) or values."""
+    # A hand-written model block does not define FITS_ALL_LABELS: one fit per column.
+    if not MULTI_OUTPUT or globals().get("FITS_ALL_LABELS"):
         return fit_predict(X_tr, y_tr, X_va, y_va, X_te)
     fold_deadline, columns_va, columns_te = FIT_DEADLINE, [], []
     for j in range(y_tr.shape[1]):

@@ -24,27 +24,34 @@ def retrieve(request: RetrievalRequest, catalog: Catalog, tool_results: Mapping[
     models = result.get("models", []) if isinstance(result, dict) else []
     if not models:
         return "The model-card search found nothing for this task."
-    if _is_mixed(brief):
-        models = _text_model_then_table_model(models, catalog)
+    lead = _lead_modality(brief)
+    if lead:
+        models = _lead_model_then_table_model(models, catalog, lead)
     return ModelListAnswer(models=[RetrievedModel(name=m["name"], description=m.get("summary", ""),
                                                   example_code=m.get("example_code", "")) for m in models[:wanted]])
 
 
-def _is_mixed(brief: dict) -> bool:
-    """Text beside a table of its own (a request's text and the requester's history, say)."""
+def _lead_modality(brief: dict) -> str | None:
+    """The modality whose model should lead while a table model comes second: sound clips (also described
+    by spectrogram columns that trees read), or text beside a table of its own (a request's text and the
+    requester's history, say)."""
+    if brief.get("audio_column"):
+        return "audio"
     roles = [c.get("role") for c in brief.get("columns", [])]
-    return "text" in roles and sum(r in ("numeric", "categorical") for r in roles) >= MIXED_TABLE_COLUMNS
+    if "text" in roles and sum(r in ("numeric", "categorical") for r in roles) >= MIXED_TABLE_COLUMNS:
+        return "text"
+    return None
 
 
-def _text_model_then_table_model(models: list, catalog: Catalog) -> list:
-    """The search's order, but with the best model of another modality second: a text task's search ranks
-    its text models first, and a table of its own needs a model that reads it (trees) among the first."""
-    def is_text(model: dict) -> bool:
+def _lead_model_then_table_model(models: list, catalog: Catalog, modality: str) -> list:
+    """The search's order, but with the best model of another modality second: the search ranks the
+    `modality` models first, and the table beside them needs a model that reads it (trees) among the first."""
+    def is_lead(model: dict) -> bool:
         card = catalog.cards.get(model.get("name"))
-        return card is not None and card.modality == "text"
+        return card is not None and card.modality == modality
 
-    table = next((m for m in models[1:] if not is_text(m)), None)
-    if table is None or not is_text(models[0]):
+    table = next((m for m in models[1:] if not is_lead(m)), None)
+    if table is None or not is_lead(models[0]):
         return models
     rest = [m for m in models[1:] if m is not table]
     return [models[0], table, *rest]
@@ -56,6 +63,10 @@ def search_query(brief: dict) -> str:
     roles = {c.get("role") for c in columns}
     if brief.get("image_column"):
         kind = "image pixels cnn"
+    elif brief.get("audio_column"):  # a fast booster second, for the hundreds of spectrogram columns
+        kind = "audio sound spectrogram fast gradient boosting"
+    elif (brief.get("form") or {}).get("kind") == "pixels":  # a network over whole pictures, then trees
+        kind = "image to image denoising pixels fully convolutional tabular gradient boosting large data"
     elif "text" in roles:
         kind = "text nlp tf-idf n-grams"
     else:
