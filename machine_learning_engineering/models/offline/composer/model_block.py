@@ -71,15 +71,7 @@ def _fit_member(fit, params, X_tr, y_tr, X_va, y_va, X_te):
     is fit per column, each in an equal share of its time: (n, labels) probabilities of 1."""
     if np.ndim(y_tr) < 2 or params.get("all_labels"):
         return fit(X_tr, y_tr, X_va, y_va, X_te, params)
-    member_end, columns = FIT_DEADLINE, []
-    for j in range(y_tr.shape[1]):
-        share_fit_time(y_tr.shape[1] - j, until=member_end)
-        if len(np.unique(y_tr[:, j])) < 2:  # a label never (or always) seen in these rows: its rate there
-            columns.append((np.full(len(X_va), float(y_tr[0, j])), np.full(len(X_te), float(y_tr[0, j]))))
-        else:
-            pred_va, pred_te = fit(X_tr, y_tr[:, j], X_va, y_va[:, j], X_te, params)
-            columns.append((proba_matrix(pred_va)[:, 1], proba_matrix(pred_te)[:, 1]))
-    return np.column_stack([c[0] for c in columns]), np.column_stack([c[1] for c in columns])
+    return fit_each_column(lambda *data: fit(*data, params), X_tr, y_tr, X_va, y_va, X_te)
 
 
 def _blend_loss(pred, y):

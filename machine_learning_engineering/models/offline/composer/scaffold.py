@@ -6,7 +6,8 @@ Names each block provides to the later ones (the contract a replacement block mu
                    TARGETS, MULTI_OUTPUT, IMG_SHAPE, train_raw, test_raw, sample_submission, train_df, test_df,
                    y_all, FOLDS, make_folds(seed), score_predictions(y, pred), is_better(a, b),
                    proba_matrix(pred), pred_labels(pred), safe_column_names(frame), START_TIME,
-                   parse_dates(series), cached_array(key, compute), content_key(values)
+                   parse_dates(series), cached_array(key, compute), content_key(values),
+                   fit_each_column(fit, X_tr, y_tr, X_va, y_va, X_te)
     preprocessing  preprocess(train_df, test_df) -> (X_train, X_test)
     features       add_features(train_df, test_df) -> (train_df, test_df)
     model          fit_predict(X_tr, y_tr, X_va, y_va, X_te) -> (pred_va, pred_te), MODEL_NAMES
@@ -260,6 +261,24 @@ def make_folds(seed):
 
 
 FOLDS = make_folds(SEED)
+
+
+def fit_each_column(fit, X_tr, y_tr, X_va, y_va, X_te):
+    """`fit(X_tr, y_column, X_va, y_va_column, X_te) -> (pred_va, pred_te)` per column of the (n, k) targets,
+    each in an equal share of the current fit's time: (n, k) probabilities of 1 (labels) or values. A label
+    never (or always) seen in these train rows is predicted at its rate there."""
+    fit_end, columns_va, columns_te = FIT_DEADLINE, [], []
+    for j in range(y_tr.shape[1]):
+        share_fit_time(y_tr.shape[1] - j, until=fit_end)
+        if IS_CLASSIFICATION and len(np.unique(y_tr[:, j])) < 2:
+            pred_va, pred_te = np.full(len(X_va), float(y_tr[0, j])), np.full(len(X_te), float(y_tr[0, j]))
+        else:
+            pred_va, pred_te = fit(X_tr, y_tr[:, j], X_va, y_va[:, j], X_te)
+            if IS_CLASSIFICATION:
+                pred_va, pred_te = proba_matrix(pred_va)[:, 1], proba_matrix(pred_te)[:, 1]
+        columns_va.append(np.asarray(pred_va, dtype=float).reshape(-1))
+        columns_te.append(np.asarray(pred_te, dtype=float).reshape(-1))
+    return np.column_stack(columns_va), np.column_stack(columns_te)
 
 
 def proba_matrix(pred):
@@ -636,19 +655,7 @@ def fit_predict_targets(X_tr, y_tr, X_va, y_va, X_te):
     # A hand-written model block does not define FITS_ALL_LABELS: one fit per column.
     if not MULTI_OUTPUT or globals().get("FITS_ALL_LABELS"):
         return fit_predict(X_tr, y_tr, X_va, y_va, X_te)
-    fold_deadline, columns_va, columns_te = FIT_DEADLINE, [], []
-    for j in range(y_tr.shape[1]):
-        share_fit_time(y_tr.shape[1] - j, until=fold_deadline)
-        if IS_CLASSIFICATION and len(np.unique(y_tr[:, j])) < 2:
-            # A label never (or always) seen in this fold's train rows: predict its rate there.
-            pred_va, pred_te = np.full(len(X_va), float(y_tr[0, j])), np.full(len(X_te), float(y_tr[0, j]))
-        else:
-            pred_va, pred_te = fit_predict(X_tr, y_tr[:, j], X_va, y_va[:, j], X_te)
-            if IS_CLASSIFICATION:
-                pred_va, pred_te = proba_matrix(pred_va)[:, 1], proba_matrix(pred_te)[:, 1]
-        columns_va.append(np.asarray(pred_va, dtype=float).reshape(-1))
-        columns_te.append(np.asarray(pred_te, dtype=float).reshape(-1))
-    return np.column_stack(columns_va), np.column_stack(columns_te)
+    return fit_each_column(fit_predict, X_tr, y_tr, X_va, y_va, X_te)
 
 
 def run_cv():
