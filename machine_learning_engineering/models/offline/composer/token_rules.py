@@ -52,6 +52,8 @@ def _words(n, to="cardinal"):
     # The competition writes "twenty one" and "one hundred five": no hyphens, commas or "and".
     if _num2words is None:
         return None
+    if LANGUAGE == "ru":
+        return _ru(n, to=to)
     text = _num2words(n, lang=LANGUAGE, to=to).replace("-", " ").replace(",", "")
     return " ".join(w for w in text.split() if w != "and")
 
@@ -90,7 +92,11 @@ def rule_year(token):
 
 def rule_ordinal(token):
     found = _re.fullmatch(r"(\d+)(st|nd|rd|th|-?й|-?я|-?е|-?го|-?м)?\.?", token)
-    return _words(int(found.group(1)), "ordinal") if found and (found.group(2) or LANGUAGE == "ru") else None
+    if not found or not (found.group(2) or LANGUAGE == "ru"):
+        return None
+    if LANGUAGE == "ru":  # the suffix gives the form: 5-я пятая, 5-м пятом
+        return _ru(int(found.group(1)), to="ordinal", **_RU_ORDINAL_FORMS.get((found.group(2) or "").lstrip("-"), {}))
+    return _words(int(found.group(1)), "ordinal")
 
 
 def rule_roman(token):
@@ -119,14 +125,16 @@ def rule_letters(token):
 
 
 def rule_decimal(token):
-    found = _re.fullmatch(r"(-?)([\d,]*)[.,](\d+)", token)
+    # "30.16 million": thirty point one six million
+    found = _re.fullmatch(r"(-?)([\d,]*)[.,](\d+)( (?:thousand|million|billion|trillion))?", token)
     if not found or _num2words is None:
         return None
     whole = _integer(found.group(2)) if found.group(2) else None
     point = "point" if LANGUAGE == "en" else "целых"
     head = [_words(whole)] if whole is not None else ([] if LANGUAGE == "en" else [_words(0)])
     tail = " ".join(_DIGIT_WORDS[int(c)] for c in found.group(3))
-    return " ".join((["minus"] if found.group(1) else []) + head + [point, tail])
+    scale = [found.group(4).strip()] if found.group(4) else []
+    return " ".join((["minus"] if found.group(1) else []) + head + [point, tail] + scale)
 
 
 def rule_money(token):
@@ -137,9 +145,9 @@ def rule_money(token):
     one, many, cent, cents = _CURRENCIES[found.group(1)]
     scale = [found.group(4).strip()] if found.group(4) else []
     words = [_words(amount)] + scale + [one if amount == 1 and not scale else many]
-    if found.group(3) and int(found.group(3)):
-        part = int(found.group(3))
-        words += [_words(part), cent if part == 1 else cents]
+    part = int(found.group(3) or 0)
+    if part:  # "$0.25" is twenty five cents alone
+        words = (words if amount or scale else []) + [_words(part), cent if part == 1 else cents]
     return " ".join(words)
 
 
@@ -157,10 +165,11 @@ def rule_measure(token):
 
 
 def rule_time(token):
-    found = _re.fullmatch(r"(\d{1,2}):(\d{2})(?::\d{2})?\s?([ap]\.?m\.?)?", token, _re.I)
-    if not found or LANGUAGE != "en" or _num2words is None:
+    # "10:30", "7:05 p.m.", and an hour alone with a.m. or p.m. ("3 am": three a m)
+    found = _re.fullmatch(r"(\d{1,2})(?::(\d{2})(?::\d{2})?)?\s?([ap]\.?m\.?)?", token, _re.I)
+    if not found or not (found.group(2) or found.group(3)) or LANGUAGE != "en" or _num2words is None:
         return None
-    hours, minutes = int(found.group(1)), int(found.group(2))
+    hours, minutes = int(found.group(1)), int(found.group(2) or 0)
     words = [_words(hours)]
     if minutes:
         words.append(("o " if minutes < 10 else "") + _words(minutes))
@@ -184,13 +193,16 @@ def rule_telephone(token):
 
 
 def rule_fraction(token):
-    found = _re.fullmatch(r"(\d+)/(\d+)", token)
+    # "3/4" three quarters, "1/2" one half; "2 4/5" two and four fifths, "9 1/2" nine and a half
+    found = _re.fullmatch(r"(?:(\d+) )?(\d+)/(\d+)", token)
     if not found or LANGUAGE != "en" or _num2words is None:
         return None
-    top, bottom = int(found.group(1)), int(found.group(2))
+    top, bottom = int(found.group(2)), int(found.group(3))
     one, many = {2: ("half", "halves"), 4: ("quarter", "quarters")}.get(bottom) or (
         _words(bottom, "ordinal"), _words(bottom, "ordinal") + "s")
-    return f"{_words(top)} {one if top == 1 else many}"
+    if found.group(1) is None:
+        return f"{_words(top)} {one if top == 1 else many}"
+    return f"{_words(int(found.group(1)))} and {f'a {one}' if top == 1 else f'{_words(top)} {many}'}"
 
 
 def _date_parts(token):
@@ -274,12 +286,16 @@ _RU_UNITS = {"м": (("метр", "метра", "метров"), "m"), "км": ((
              "%": (("процент", "процента", "процентов"), "m"), "км/ч": (("километр в час", "километра в час",
                                                                          "километров в час"), "m"),
              "руб.": (("рубль", "рубля", "рублей"), "m"), "$": (("доллар сэ ш а", "доллара сэ ш а", "долларов сэ ш а"), "m"),
-             "€": (("евро", "евро", "евро"), "n")}
+             "€": (("евро", "евро", "евро"), "m"), "°C": (("градус цельсия", "градуса цельсия", "градусов цельсия"), "m")}
 _RU_PARTS = {1: ("десятая", "десятых"), 2: ("сотая", "сотых"), 3: ("тысячная", "тысячных")}
+_RU_ORDINAL_FORMS = {"я": {"gender": "f"}, "м": {"case": "prepositional"}}  # 5-я пятая, 5-м пятом
+_RU_YEAR_CASES = {"год": "nominative", "году": "prepositional", "года": "genitive"}
 
 
 def _ru(n, **options):
-    return None if _num2words is None else _num2words(n, lang="ru", **options)
+    # The competition writes 1000-1999 as "тысяча ...", not num2words' "одна тысяча ...".
+    text = None if _num2words is None else _num2words(n, lang="ru", **options)
+    return text[len("одна "):] if text and text.startswith("одна тысяча") else text
 
 
 def _ru_form(n, forms):
@@ -339,14 +355,16 @@ def rule_ru_time(token):
 
 
 def _ru_date(token, case):
-    # "10 января", "2 марта 1973 года", "22.01.1721", "1976 года": the day in `case`, the year in the genitive.
+    # "10 января", "2 марта 1973 года", "22.01.1721": the day in `case`, the year in the genitive; a year
+    # alone takes its noun's case ("1976 года", "1943 год", "1427 году").
     found = (_re.fullmatch(r"(\d{1,2}) ([а-яё]+)(?: (\d{3,4})(?: года)?)?", token)
              or _re.fullmatch(r"(\d{1,2})\.(\d{2})\.(\d{4})", token))
-    year_only = _re.fullmatch(r"(\d{3,4}) года", token)
+    year_only = _re.fullmatch(r"(\d{3,4}) (года|году|год)", token)
     if LANGUAGE != "ru" or not (found or year_only):
         return None
     if year_only:
-        return f"{_ru(int(year_only.group(1)), to='ordinal', case='genitive')} года"
+        year, noun = year_only.groups()
+        return f"{_ru(int(year), to='ordinal', case=_RU_YEAR_CASES[noun])} {noun}"
     day, month, year = found.groups()
     month = _MONTHS[int(month) - 1] if month.isdigit() else month
     if month not in _MONTHS:
@@ -384,6 +402,144 @@ RULES = {"self": rule_self, "cardinal": rule_cardinal, "year": rule_year, "ordin
          "ru_date_genitive": rule_ru_date_genitive, "ru_date_nominative": rule_ru_date_nominative,
          "ru_electronic": rule_ru_electronic}
 
+
+# A learned rule for what no hand rule writes out: a sequence-to-sequence model, the token's characters in,
+# written words out (a GRU encoder and a GRU decoder that attends over it). Each of two models learns the
+# written pairs of half the token types and writes the other half, so a one-sentence training token is
+# labelled "seq2seq" only by a model that never saw it; test tokens (all unseen) are written by the first.
+# Needs torch. Its outputs go to the run's feature cache, so one script of a run trains it.
+SEQ2SEQ_SECONDS = min(60.0, 0.15 * TIME_LIMIT_S)  # training time of the two models together
+MAX_SOURCE_CHARS, MAX_WRITTEN_WORDS = 40, 16
+LEARNED = {}  # token -> the learned rule's written form
+
+
+def rule_seq2seq(token):
+    return LEARNED.get(token)
+
+
+RULES["seq2seq"] = rule_seq2seq  # last: a hand rule that writes a token out is preferred
+
+
+def _fit_seq2seq(pairs, seconds):
+    # A function writing a list of tokens (None where the model gives up), fit on (token, written) pairs.
+    import torch
+    from torch import nn
+
+    torch.manual_seed(SEED)
+    chars = {c: i + 2 for i, c in enumerate(sorted({c for token, _ in pairs for c in token}))}  # 0 pad, 1 unknown
+    vocab = ["<pad>", "<s>", "</s>"] + sorted({w for _, written in pairs for w in written.split()})
+    index = {w: i for i, w in enumerate(vocab)}
+
+    def source_ids(tokens):
+        ids = torch.zeros(len(tokens), max(len(t) for t in tokens), dtype=torch.long)
+        for row, token in enumerate(tokens):
+            ids[row, :len(token)] = torch.tensor([chars.get(c, 1) for c in token])
+        return ids
+
+    class Writer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.chars = nn.Embedding(len(chars) + 2, 64, padding_idx=0)
+            self.encoder = nn.GRU(64, 128, batch_first=True, bidirectional=True)
+            self.words = nn.Embedding(len(vocab), 128, padding_idx=0)
+            self.decoder = nn.GRU(128, 256, batch_first=True)
+            self.attend = nn.Linear(256, 256, bias=False)
+            self.out = nn.Linear(512, len(vocab))
+
+        def encode(self, x):
+            lengths = (x > 0).sum(1).clamp(min=1)
+            packed = nn.utils.rnn.pack_padded_sequence(self.chars(x), lengths, batch_first=True, enforce_sorted=False)
+            memory, last = self.encoder(packed)
+            memory, _ = nn.utils.rnn.pad_packed_sequence(memory, batch_first=True, total_length=x.shape[1])
+            return memory, torch.cat([last[0], last[1]], dim=1).unsqueeze(0)
+
+        def read(self, hidden, memory, x):
+            # Attention after the decoder's recurrence: every step of a sequence is read in one call.
+            scores = (hidden @ self.attend(memory).transpose(1, 2)).masked_fill((x == 0).unsqueeze(1), -1e9)
+            return self.out(torch.cat([hidden, torch.softmax(scores, -1) @ memory], -1))
+
+        def forward(self, x, y):
+            memory, state = self.encode(x)
+            hidden, _ = self.decoder(self.words(y), state)
+            return self.read(hidden, memory, x)
+
+    model = Writer()
+    x_all = source_ids([token for token, _ in pairs])
+    targets = [[1] + [index[w] for w in written.split()] + [2] for _, written in pairs]
+    y_all = torch.zeros(len(pairs), max(map(len, targets)), dtype=torch.long)
+    for row, ids in enumerate(targets):
+        y_all[row, :len(ids)] = torch.tensor(ids)
+    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
+    loss_of = nn.CrossEntropyLoss(ignore_index=0)
+    until, epochs = time.time() + seconds, 0
+    while time.time() < until:
+        for rows in torch.randperm(len(pairs)).split(64):
+            logits = model(x_all[rows], y_all[rows, :-1])
+            loss = loss_of(logits.reshape(-1, len(vocab)), y_all[rows, 1:].reshape(-1))
+            optimiser.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            if time.time() > until:
+                break
+        epochs += 1
+    model.eval()
+
+    def write(tokens):
+        # Greedy decoding; a token the model does not finish within MAX_WRITTEN_WORDS gets None.
+        written = []
+        with torch.no_grad():
+            for start in range(0, len(tokens), 256):
+                x = source_ids(tokens[start:start + 256])
+                memory, state = model.encode(x)
+                step, words = torch.full((len(x), 1), 1, dtype=torch.long), [[] for _ in range(len(x))]
+                done = [False] * len(x)
+                for _ in range(MAX_WRITTEN_WORDS + 1):
+                    hidden, state = model.decoder(model.words(step), state)
+                    step = model.read(hidden, memory, x)[:, -1].argmax(-1, keepdim=True)
+                    for row, word in enumerate(step[:, 0].tolist()):
+                        if not done[row]:
+                            done[row] = word == 2
+                            if not done[row]:
+                                words[row].append(vocab[word])
+                    if all(done):
+                        break
+                written += [" ".join(w) if d and w else None for w, d in zip(words, done)]
+        return written
+
+    print(f"  seq2seq: {epochs} epochs over {len(pairs)} written pairs in {seconds:.0f}s")
+    return write
+
+
+def learn_unruled(pairs, labelled, test_tokens):
+    # Fills LEARNED for `labelled` (training tokens to label) and `test_tokens` from the seq2seq models.
+    import zlib
+
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("seq2seq rule skipped: torch is not installed")
+        return
+    pairs = {t: w for t, w in pairs.items()
+             if len(t) <= MAX_SOURCE_CHARS and len(w.split()) <= MAX_WRITTEN_WORDS}
+    half = {t: zlib.crc32(t.encode()) % 2 for t in list(pairs) + list(labelled)}
+    halves = [[(t, w) for t, w in pairs.items() if half[t] == h] for h in (0, 1)]
+    wanted = [t for t in labelled if len(t) <= MAX_SOURCE_CHARS]
+    test_tokens = [t for t in dict.fromkeys(test_tokens) if len(t) <= MAX_SOURCE_CHARS]
+    if min(map(len, halves)) < 50 or len(wanted) < 20:  # the rule model could hardly learn to pick it
+        return
+
+    def compute():
+        written = []
+        for h, tokens in ((0, [t for t in wanted if half[t] == 1] + test_tokens),
+                          (1, [t for t in wanted if half[t] == 0])):
+            if tokens:
+                written += [w or "" for w in _fit_seq2seq(halves[h], SEQ2SEQ_SECONDS / 2)(tokens)]
+        return np.asarray(written, dtype=str)
+
+    order = [t for t in wanted if half[t] == 1] + test_tokens + [t for t in wanted if half[t] == 0]
+    key = ("seq2seq", 1, content_key(list(pairs.items())), content_key(order), SEQ2SEQ_SECONDS, SEED)
+    LEARNED.update((t, w) for t, w in zip(order, cached_array(key, compute).tolist()) if w)
 
 def apply_rule(name, token):
     try:
@@ -440,13 +596,19 @@ def read_form(form):
     unseen = ~ALL_TEST[source].isin(LOOKUP).to_numpy()
     UNSEEN_SHARE = float(unseen.mean())
     rows = train[rare].copy()
-    rows[target] = [next((name for name in RULES if apply_rule(name, token) == written), None)
-                    for token, written in zip(rows[source], rows[target])]
+    labels = [next((name for name in RULES if apply_rule(name, token) == written), None)
+              for token, written in zip(rows[source], rows[target])]
+    unruled = [label is None for label in labels]
+    learn_unruled({b: a for b, a in LOOKUP.items() if a != b}, rows[source][unruled].unique().tolist(),
+                  ALL_TEST[source][unseen].tolist())
+    rows[target] = [label or ("seq2seq" if LEARNED.get(token) == written else None)
+                    for label, token, written in zip(labels, rows[source], rows[target])]
+    learned = sum(label == "seq2seq" for label in rows[target])
     RULE_REACH = float(rows[target].notna().mean()) if len(rows) else 0.0
     rows = rows[rows[target].notna()]
     print(f"lookup of {len(LOOKUP)} tokens ({LOOKUP_ACCURACY:.4f} right on tokens seen in several sentences); "
           f"{UNSEEN_SHARE:.2%} of test tokens unseen; {len(rows)} one-sentence training tokens for the rule "
-          f"model ({RULE_REACH:.2%} of them have a rule)")
+          f"model ({RULE_REACH:.2%} of them have a rule; {learned} by the learned rule alone)")
     test = ALL_TEST[unseen] if unseen.any() else ALL_TEST.head(1)
     frames = []
     for frame in (rows, test):
