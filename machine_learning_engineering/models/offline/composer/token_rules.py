@@ -426,6 +426,7 @@ def _fit_seq2seq(pairs, seconds):
     from torch import nn
 
     torch.manual_seed(SEED)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     chars = {c: i + 2 for i, c in enumerate(sorted({c for token, _ in pairs for c in token}))}  # 0 pad, 1 unknown
     vocab = ["<pad>", "<s>", "</s>"] + sorted({w for _, written in pairs for w in written.split()})
     index = {w: i for i, w in enumerate(vocab)}
@@ -434,7 +435,7 @@ def _fit_seq2seq(pairs, seconds):
         ids = torch.zeros(len(tokens), max(len(t) for t in tokens), dtype=torch.long)
         for row, token in enumerate(tokens):
             ids[row, :len(token)] = torch.tensor([chars.get(c, 1) for c in token])
-        return ids
+        return ids.to(device)
 
     class Writer(nn.Module):
         def __init__(self):
@@ -447,7 +448,7 @@ def _fit_seq2seq(pairs, seconds):
             self.out = nn.Linear(512, len(vocab))
 
         def encode(self, x):
-            lengths = (x > 0).sum(1).clamp(min=1)
+            lengths = (x > 0).sum(1).clamp(min=1).cpu()
             packed = nn.utils.rnn.pack_padded_sequence(self.chars(x), lengths, batch_first=True, enforce_sorted=False)
             memory, last = self.encoder(packed)
             memory, _ = nn.utils.rnn.pad_packed_sequence(memory, batch_first=True, total_length=x.shape[1])
@@ -463,17 +464,18 @@ def _fit_seq2seq(pairs, seconds):
             hidden, _ = self.decoder(self.words(y), state)
             return self.read(hidden, memory, x)
 
-    model = Writer()
+    model = Writer().to(device)
     x_all = source_ids([token for token, _ in pairs])
     targets = [[1] + [index[w] for w in written.split()] + [2] for _, written in pairs]
     y_all = torch.zeros(len(pairs), max(map(len, targets)), dtype=torch.long)
     for row, ids in enumerate(targets):
         y_all[row, :len(ids)] = torch.tensor(ids)
+    y_all = y_all.to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
     loss_of = nn.CrossEntropyLoss(ignore_index=0)
     until, epochs = time.time() + seconds, 0
     while time.time() < until:
-        for rows in torch.randperm(len(pairs)).split(64):
+        for rows in torch.randperm(len(pairs), device=device).split(64):
             logits = model(x_all[rows], y_all[rows, :-1])
             loss = loss_of(logits.reshape(-1, len(vocab)), y_all[rows, 1:].reshape(-1))
             optimiser.zero_grad()
@@ -492,8 +494,8 @@ def _fit_seq2seq(pairs, seconds):
             for start in range(0, len(tokens), 256):
                 x = source_ids(tokens[start:start + 256])
                 memory, state = model.encode(x)
-                step, words = torch.full((len(x), 1), 1, dtype=torch.long), [[] for _ in range(len(x))]
-                done = [False] * len(x)
+                step = torch.full((len(x), 1), 1, dtype=torch.long, device=device)
+                words, done = [[] for _ in range(len(x))], [False] * len(x)
                 for _ in range(MAX_WRITTEN_WORDS + 1):
                     hidden, state = model.decoder(model.words(step), state)
                     step = model.read(hidden, memory, x)[:, -1].argmax(-1, keepdim=True)
@@ -507,7 +509,7 @@ def _fit_seq2seq(pairs, seconds):
                 written += [" ".join(w) if d and w else None for w, d in zip(words, done)]
         return written
 
-    print(f"  seq2seq: {epochs} epochs over {len(pairs)} written pairs in {seconds:.0f}s")
+    print(f"  seq2seq: {epochs} epochs over {len(pairs)} written pairs in {seconds:.0f}s on {device}")
     return write
 
 
