@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -62,8 +62,9 @@ def check_submission(submission: pd.DataFrame | Path | str, task: Task) -> list[
     if expected_ids is not None and keys is not None:
         problems += _id_problems(keys, expected_ids, task)
     targets = [c for c in task.target_columns if c in present]
-    rows = [f"id {k}" for k in keys] if keys is not None else [f"row {i}" for i in range(len(frame))]
-    problems += _prediction_problems(frame, targets, task, rows)
+    # Rows are named only in messages, so names are made for the few a message shows (a pixel task has 1.5M).
+    row_name = (lambda i: f"id {keys[i]}") if keys is not None else (lambda i: f"row {i}")
+    problems += _prediction_problems(frame, targets, task, row_name)
     return problems
 
 
@@ -165,7 +166,8 @@ def _id_problems(keys: list[str], expected: list[str], task: Task) -> list[str]:
     return problems
 
 
-def _prediction_problems(frame: pd.DataFrame, targets: Sequence[str], task: Task, rows: list[str]) -> list[str]:
+def _prediction_problems(frame: pd.DataFrame, targets: Sequence[str], task: Task,
+                         row_name: Callable[[int], str]) -> list[str]:
     problems: list[str] = []
     numeric_formats = ("value", "probability", "class_probabilities")
     numbers: dict[str, pd.Series] = {}
@@ -173,8 +175,8 @@ def _prediction_problems(frame: pd.DataFrame, targets: Sequence[str], task: Task
         values = frame[column]
         missing = _is_missing(values)
         if missing.any():
-            where = [rows[i] for i in np.flatnonzero(missing.to_numpy())]
-            problems.append(f"column {column!r} has {len(where)} missing value(s) (e.g. at {_rows(where)}): "
+            where = np.flatnonzero(missing.to_numpy())
+            problems.append(f"column {column!r} has {len(where)} missing value(s) (e.g. at {_rows(where, row_name)}): "
                             f"predict a value for every row")
         if task.prediction_format in numeric_formats:
             problems += _numeric_problems(column, values, missing, task)
@@ -193,7 +195,7 @@ def _prediction_problems(frame: pd.DataFrame, targets: Sequence[str], task: Task
         sums = matrix.sum(axis=1).to_numpy()
         off = np.flatnonzero(complete.to_numpy() & (np.abs(sums - 1) > ROW_SUM_TOLERANCE))
         if len(off):
-            examples = ", ".join(f"{rows[i]} sums to {sums[i]:.4g}" for i in off[:EXAMPLES])
+            examples = ", ".join(f"{row_name(i)} sums to {sums[i]:.4g}" for i in off[:EXAMPLES])
             problems.append(f"{len(off)} row(s) of class probabilities ({_quote(list(task.target_columns), 6)}) "
                             f"do not sum to 1 (e.g. {examples}): normalise each row to sum to 1")
     return problems
@@ -234,8 +236,8 @@ def _examples(values: Sequence[Any], limit: int = EXAMPLES) -> str:
     return shown + (", ..." if len(values) > limit else "")
 
 
-def _rows(names: Sequence[str]) -> str:
-    return ", ".join(names[:EXAMPLES]) + (", ..." if len(names) > EXAMPLES else "")
+def _rows(positions: Sequence[int], row_name: Callable[[int], str]) -> str:
+    return ", ".join(row_name(i) for i in positions[:EXAMPLES]) + (", ..." if len(positions) > EXAMPLES else "")
 
 
 def _quote(columns: Sequence[str], limit: int = 20) -> str:
