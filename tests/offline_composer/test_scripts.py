@@ -117,6 +117,19 @@ def test_all_column_kinds_with_feature_and_preprocessing_recipes(mixed, catalog)
     assert "_te" in run.stdout or "features" in run.stdout
 
 
+
+def test_median_calibration_for_mae_is_cross_fitted_and_kept_only_when_it_helps(tmp_path, catalog):
+    brief = workspaces.diabetes_task(tmp_path, metric="mae")
+    base = candidate_script(brief, catalog.card("random_forest"))
+    run = run_script(tmp_path, "forest_median", apply_recipe(base, catalog.recipe("median_calibration"), brief))
+    check_outputs(run, brief)
+    raw = float(re.search(r"CV mae: (\S+)", run.stdout).group(1))
+    found = re.search(r"median calibration: MAE (\S+) -> (\S+) out of fold(; left as it was)?", run.stdout)
+    assert found and float(found.group(1)) == pytest.approx(raw, rel=1e-4)
+    # The final score is the shifted one when it is lower out of fold, else the forest's own.
+    kept = min(float(found.group(2)), raw) if not found.group(3) else raw
+    assert run.score == pytest.approx(kept, rel=1e-4) and run.score <= raw
+
 def test_text_model_reads_the_raw_text(mixed, catalog):
     root, brief = mixed
     run = run_script(root, "tfidf", candidate_script(brief, catalog.card("tfidf_linear")))
