@@ -77,11 +77,12 @@ def test_rules_give_nothing_where_they_do_not_apply():
 
 def test_the_learned_rule_writes_out_codes_no_hand_rule_covers():
     # Codes such as "KQ37" ("k q three seven") match no hand rule; the seq2seq models learn them from the
-    # written pairs in 9 s. Training tokens are labelled by the model of the other half (never trained on
-    # them). Unloaded, 90-99% come out right; the bound leaves room for a busy machine.
+    # written pairs. Training tokens are labelled by the model of the other half (never trained on them).
     pytest.importorskip("torch")
     rules = _rules("en")
-    rules.update(SEED=0, time=time, cached_array=lambda key, compute: compute(), content_key=repr)
+    # Counted in epochs, not seconds, so a busy machine trains the same models.
+    rules.update(SEED=0, time=time, cached_array=lambda key, compute: compute(), content_key=repr,
+                 SEQ2SEQ_SECONDS=float("inf"), SEQ2SEQ_EPOCHS=20)
     rng = np.random.default_rng(0)
     digits = "o one two three four five six seven eight nine".split()
     codes = sorted({"".join(rng.choice(list("ABCDEFGHJKLMNPQRSTUVWXYZ"), 2)) + str(rng.integers(10, 100))
@@ -93,4 +94,4 @@ def test_the_learned_rule_writes_out_codes_no_hand_rule_covers():
     learned = rules["LEARNED"]
     for tokens in (training[:100], test):
         right = np.mean([learned.get(code) == pairs[code] for code in tokens])
-        assert right > 0.5, (right, [(code, learned.get(code)) for code in tokens[:5]])
+        assert right > 0.8, (right, [(code, learned.get(code)) for code in tokens[:5]])

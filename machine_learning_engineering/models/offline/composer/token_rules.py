@@ -409,6 +409,7 @@ RULES = {"self": rule_self, "cardinal": rule_cardinal, "year": rule_year, "ordin
 # labelled "seq2seq" only by a model that never saw it; test tokens (all unseen) are written by the first.
 # Needs torch. Its outputs go to the run's feature cache, so one script of a run trains it.
 SEQ2SEQ_SECONDS = min(60.0, 0.15 * TIME_LIMIT_S)  # training time of the two models together
+SEQ2SEQ_EPOCHS = 200  # at most, each model
 MAX_SOURCE_CHARS, MAX_WRITTEN_WORDS = 40, 16
 LEARNED = {}  # token -> the learned rule's written form
 
@@ -473,8 +474,9 @@ def _fit_seq2seq(pairs, seconds):
     y_all = y_all.to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
     loss_of = nn.CrossEntropyLoss(ignore_index=0)
-    until, epochs = time.time() + seconds, 0
-    while time.time() < until:
+    started, epochs = time.time(), 0
+    until = started + seconds
+    while time.time() < until and epochs < SEQ2SEQ_EPOCHS:
         for rows in torch.randperm(len(pairs), device=device).split(64):
             logits = model(x_all[rows], y_all[rows, :-1])
             loss = loss_of(logits.reshape(-1, len(vocab)), y_all[rows, 1:].reshape(-1))
@@ -509,7 +511,7 @@ def _fit_seq2seq(pairs, seconds):
                 written += [" ".join(w) if d and w else None for w, d in zip(words, done)]
         return written
 
-    print(f"  seq2seq: {epochs} epochs over {len(pairs)} written pairs in {seconds:.0f}s on {device}")
+    print(f"  seq2seq: {epochs} epochs over {len(pairs)} written pairs in {time.time() - started:.0f}s on {device}")
     return write
 
 
