@@ -18,5 +18,7 @@ if [ ! -d /usr/share/games/fortunes/ru ] && [ "$(id -u)" = 0 ] && command -v apt
     >/dev/null 2>&1 || echo "test: could not install the fortunes; the text stand-ins' tests will skip"
 fi
 # Two workers, one test file each: most tests wait on real runs' subprocesses, so this cuts the wall time by about 40% on a
-# 2-core machine; a file's module-scoped runs stay in one worker. `bash scripts/test.sh -n 0` runs them serially.
-.venv/bin/python -m pytest -q -n 2 --dist loadfile --durations=25 "$@"
+# 2-core machine; a file's module-scoped runs stay in one worker. The files go out in collection order, which
+# tests/conftest.py makes longest first, so that both workers end together. `bash scripts/test.sh -n 0` runs them
+# serially.
+.venv/bin/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=25 "$@"

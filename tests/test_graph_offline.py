@@ -16,10 +16,11 @@ from machine_learning_engineering.task import check_submission, grade, load_task
 
 def test_offline_run_goes_through_every_phase(tmp_path):
     task_dir = build_task("wine-cultivar", tmp_path / "tasks")
-    # One pass of the split: repeating it (tests/offline_composer) would triple every script's time here.
-    settings = Settings(num_solutions=2, num_candidates=2, outer_steps=1, extra_outer_steps=0, inner_steps=2,
-                        small_data_repeats=1,
-                        ensemble_rounds=2, time_budget_s=400, script_timeout_s=120, runs_dir=tmp_path / "runs")
+    # One pass of a 3-fold split: repeating it (tests/offline_composer) would triple every script's time here. One
+    # inner plan and one ensemble round leave every trace below (tests/sub_agents/test_boundary.py runs two of each).
+    settings = Settings(num_solutions=2, num_candidates=2, outer_steps=1, extra_outer_steps=0, inner_steps=1,
+                        small_data_repeats=1, n_folds=3,
+                        ensemble_rounds=1, time_budget_s=400, script_timeout_s=120, runs_dir=tmp_path / "runs")
     run_dir = tmp_path / "run"
     final = asyncio.run(run_agent(task_dir, settings, run_dir))
     task = load_task(task_dir)

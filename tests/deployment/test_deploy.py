@@ -273,7 +273,7 @@ def test_the_deployed_app_solves_a_bundled_task_when_run_locally(tmp_path):
     runs = tmp_path / "runs"
     small = {"MLE_STAR_NUM_SOLUTIONS": "1", "MLE_STAR_NUM_CANDIDATES": "2", "MLE_STAR_OUTER_STEPS": "1",
              "MLE_STAR_INNER_STEPS": "1", "MLE_STAR_ENSEMBLE_ROUNDS": "0", "MLE_STAR_SMALL_DATA_REPEATS": "1",
-             "MLE_STAR_RUNS_DIR": str(runs)}
+             "MLE_STAR_N_FOLDS": "3", "MLE_STAR_RUNS_DIR": str(runs)}
     code = f"""
         import asyncio, json
         app = deploy.build_app({small!r})

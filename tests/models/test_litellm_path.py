@@ -38,7 +38,7 @@ def stub(monkeypatch):
 def test_whole_graph_on_litellm_with_a_local_openai_server(tmp_path, stub):
     task_dir = build_task("wine-cultivar", tmp_path / "tasks")
     settings = Settings(model=MODEL, num_solutions=1, num_candidates=2, outer_steps=1, extra_outer_steps=0,
-                        small_data_repeats=1,
+                        small_data_repeats=1, n_folds=3,
                         inner_steps=1, ensemble_rounds=1, time_budget_s=200, script_timeout_s=60,
                         runs_dir=tmp_path / "runs")
     check_backend(settings)

@@ -39,7 +39,8 @@ def report(tmp_path_factory) -> tuple[Path, dict]:
     root = tmp_path_factory.mktemp("html")
     task_dir = make_binary_task(root / "task")
     settings = Settings(num_solutions=2, num_candidates=1, outer_steps=1, extra_outer_steps=0, inner_steps=1,
-                        ensemble_rounds=1, time_budget_s=300, script_timeout_s=120, runs_dir=root / "runs")
+                        ensemble_rounds=1, small_data_repeats=1, n_folds=3, time_budget_s=300, script_timeout_s=120,
+                        runs_dir=root / "runs")
     final = asyncio.run(run_agent(task_dir, settings, root / "run"))
     assert final and not final["problems"]
     return root / "run", final

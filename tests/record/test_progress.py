@@ -148,7 +148,9 @@ def runs(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, Path,
     task_dir = make_binary_task(root / "task")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("MLE_STAR_") and k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")}
-    env.update({name: "" for name in BLANKED}, MLE_STAR_RUNS_DIR=str(root / "runs"))
+    # One pass of a 3-fold split, as `--solutions 1` and the rest, keeps the runs short.
+    env.update({name: "" for name in BLANKED}, MLE_STAR_RUNS_DIR=str(root / "runs"), MLE_STAR_SMALL_DATA_REPEATS="1",
+               MLE_STAR_N_FOLDS="3")
 
     def run(mode: str) -> tuple[subprocess.CompletedProcess, Path, Path]:
         run_dir, events = root / f"run-{mode}", root / f"events-{mode}.jsonl"

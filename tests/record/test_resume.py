@@ -58,7 +58,9 @@ def _journal(run_dir: Path) -> list[Attempt]:
 def test_a_run_killed_in_refinement_resumes_without_redoing_completed_work(tmp_path):
     task_dir = make_binary_task(tmp_path / "task")
     run_dir = tmp_path / "run"
-    env = {**os.environ, "MLE_STAR_RUNS_DIR": str(tmp_path / "runs")}
+    # One pass of a 3-fold split (the run's settings, which the resumed run reads back): quick scripts.
+    env = {**os.environ, "MLE_STAR_RUNS_DIR": str(tmp_path / "runs"), "MLE_STAR_SMALL_DATA_REPEATS": "1",
+           "MLE_STAR_N_FOLDS": "3"}
     process = subprocess.Popen([*CLI, str(task_dir), "--output", str(run_dir), "--time-budget", "150", *SETTINGS],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 150

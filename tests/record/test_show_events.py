@@ -22,8 +22,8 @@ def test_show_events_and_journal_agree_on_a_real_run(tmp_path):
     task_dir = make_binary_task(tmp_path / "task")
     events_file = tmp_path / "events.jsonl"
     settings = Settings(num_solutions=1, num_candidates=2, outer_steps=1, inner_steps=1, ensemble_rounds=0,
-                        time_budget_s=90, script_timeout_s=60, runs_dir=tmp_path / "runs", isolation="none",
-                        events_file=events_file)
+                        small_data_repeats=1, n_folds=3, time_budget_s=90, script_timeout_s=60,
+                        runs_dir=tmp_path / "runs", isolation="none", events_file=events_file)
     run_dir = tmp_path / "run"
     final = asyncio.run(run_agent(task_dir, settings, run_dir))
     assert final is not None and not final["problems"]

@@ -29,7 +29,7 @@ def _checksums(folder: Path) -> dict[str, str]:
 
 def _settings(tmp_path: Path, **changes) -> Settings:
     base = Settings(num_solutions=2, num_candidates=2, outer_steps=1, inner_steps=2, ensemble_rounds=2,
-                    small_data_repeats=1,
+                    small_data_repeats=1, n_folds=3,
                     time_budget_s=150, script_timeout_s=60, runs_dir=tmp_path / "runs", isolation="none")
     return base.replace(**changes)
 

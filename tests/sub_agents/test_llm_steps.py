@@ -58,7 +58,8 @@ class FlakyEngine(BaseLlm):
 
 def _settings(tmp_path: Path, **changes) -> Settings:
     base = Settings(num_solutions=1, num_candidates=2, outer_steps=0, inner_steps=0, ensemble_rounds=0,
-                    time_budget_s=300, script_timeout_s=60, runs_dir=tmp_path / "runs", max_parallel=2)
+                    small_data_repeats=1, n_folds=3, time_budget_s=300, script_timeout_s=60,
+                    runs_dir=tmp_path / "runs", max_parallel=2)
     return base.replace(**changes)
 
 
