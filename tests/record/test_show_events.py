@@ -60,8 +60,10 @@ def test_show_events_and_journal_agree_on_a_real_run(tmp_path):
 
     text = show_run(run_dir)
     table = text.split("Attempts (")[1].split("\n\nTree")[0].splitlines()[2:]
-    assert [int(row.split()[0]) for row in table] == [a.id for a in journal]
-    for row, attempt in zip(table, journal):
+    # The table lists the attempts by id; the journal in the order they ended (the two candidates run at once).
+    by_id = sorted(journal, key=lambda a: a.id)
+    assert [int(row.split()[0]) for row in table] == [a.id for a in by_id]
+    for row, attempt in zip(table, by_id):
         assert format_score(attempt.score) in row if attempt.ok else "-" in row
         assert row.rstrip().endswith(outcome(attempt, best["attempt"]))
     assert f"validation {format_score(best['score'])}, test {format_score(record['final']['test_score'])}" in text
