@@ -533,17 +533,21 @@ def learn_unruled(pairs, labelled, test_tokens):
     if min(map(len, halves)) < 50 or len(wanted) < 20:  # the rule model could hardly learn to pick it
         return
 
+    # Each model writes the tokens it never saw: the first model the second half's and the test's.
+    jobs = [(halves[0], [t for t in wanted if half[t] == 1] + test_tokens),
+            (halves[1], [t for t in wanted if half[t] == 0])]
+
     def compute():
         written = []
-        for h, tokens in ((0, [t for t in wanted if half[t] == 1] + test_tokens),
-                          (1, [t for t in wanted if half[t] == 0])):
+        for fit_pairs, tokens in jobs:
             if tokens:
-                written += [w or "" for w in _fit_seq2seq(halves[h], SEQ2SEQ_SECONDS / 2)(tokens)]
+                written += [w or "" for w in _fit_seq2seq(fit_pairs, SEQ2SEQ_SECONDS / 2)(tokens)]
         return np.asarray(written, dtype=str)
 
-    order = [t for t in wanted if half[t] == 1] + test_tokens + [t for t in wanted if half[t] == 0]
+    order = [t for _, tokens in jobs for t in tokens]
     key = ("seq2seq", 1, content_key(list(pairs.items())), content_key(order), SEQ2SEQ_SECONDS, SEED)
     LEARNED.update((t, w) for t, w in zip(order, cached_array(key, compute).tolist()) if w)
+
 
 def apply_rule(name, token):
     try:
