@@ -130,6 +130,15 @@ def test_median_calibration_for_mae_is_cross_fitted_and_kept_only_when_it_helps(
     kept = min(float(found.group(2)), raw) if not found.group(3) else raw
     assert run.score == pytest.approx(kept, rel=1e-4) and run.score <= raw
 
+def test_linear_regression_on_thousands_of_one_hot_columns_finds_the_additive_effects(tmp_path, catalog):
+    brief = workspaces.ratings_task(tmp_path)
+    run = run_script(tmp_path, "linear_wide", candidate_script(brief, catalog.card("linear")))
+    check_outputs(run, brief)
+    # The ids' effects have standard deviation 1 each and the noise 0.5: a model that missed them would
+    # score about 1.5; ridge on their one-hot columns (each rater seen 10 times in a fold) about 0.55.
+    assert run.score < 0.75
+
+
 def test_text_model_reads_the_raw_text(mixed, catalog):
     root, brief = mixed
     run = run_script(root, "tfidf", candidate_script(brief, catalog.card("tfidf_linear")))

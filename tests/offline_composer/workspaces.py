@@ -83,6 +83,19 @@ def diabetes_task(workspace: Path, metric: str = "rmse") -> dict:
     return _brief("diabetes", "regression", metric, "label", "target", None, train, {"sex": "categorical"}, len(test))
 
 
+def ratings_task(workspace: Path, n: int = 20000, seed: int = 0) -> dict:
+    """Regression on two high-cardinality ids (1000 raters, 500 items): the rating is additive in their
+    effects plus noise of standard deviation 0.5, so one-hot encodes them into over 1,000 columns."""
+    rng = np.random.default_rng(seed)
+    rater, item = rng.integers(0, 1000, n), rng.integers(0, 500, n)
+    rating = 3 + rng.normal(size=1000)[rater] + rng.normal(size=500)[item] + 0.5 * rng.normal(size=n)
+    full = pd.DataFrame({"rater": [f"R{i}" for i in rater], "item": [f"I{i}" for i in item], "rating": rating})
+    train, test = _write(workspace, full, "rating", stratify=False)
+    pd.DataFrame({"id": test["id"], "rating": 0.0}).to_csv(workspace / "input/sample_submission.csv", index=False)
+    return _brief("ratings", "regression", "rmse", "value", "rating", None, train,
+                  {"rater": "categorical", "item": "categorical"}, len(test))
+
+
 def mixed_task(workspace: Path, n: int = 600, seed: int = 0) -> dict:
     """Binary task with categorical, missing, datetime and text columns (synthetic, with signal in each).
 
