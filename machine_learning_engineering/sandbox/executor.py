@@ -173,7 +173,7 @@ class Sandbox:
 
     async def run(self, code: str, workspace: Path, *, timeout_s: float, script_name: str = "solution.py",
                   extra_files: Optional[Mapping[str, Path]] = None,
-                  deadline: Optional[float] = None) -> ExecutionResult:
+                  deadline: Optional[float] = None, shared_cache: bool = True) -> ExecutionResult:
         """Writes `code` to `workspace/script_name` and runs it there. Never raises for a failing
         script: the failure is in the result.
 
@@ -187,6 +187,8 @@ class Sandbox:
                 so a script cannot change another attempt's artifacts).
             deadline: `time.monotonic()` value by which the script must have ended, whatever it
                 waited for a free slot (a run's overall budget); past it, the script is not started.
+            shared_cache: whether the script may use the feature cache; False computes everything
+                afresh (a rerun that must not take an earlier script's results).
 
         Raises:
             ValueError: a non-positive timeout, or a name that is absolute, leaves the workspace or
@@ -214,7 +216,7 @@ class Sandbox:
                 if deadline is not None:
                     timeout_s = min(timeout_s, deadline - time.monotonic())
                 if timeout_s > 0:
-                    outcome = await self._execute(workspace.resolve(), script, timeout_s)
+                    outcome = await self._execute(workspace.resolve(), script, timeout_s, shared_cache)
                 else:
                     outcome = _not_started(*self._captures(workspace),
                                            "its deadline passed while it waited for a free slot")
@@ -252,16 +254,17 @@ class Sandbox:
         return (OutputCapture(workspace / STDOUT_FILE, cap, OUTPUT_FILE_CAP_BYTES),
                 OutputCapture(workspace / STDERR_FILE, cap, OUTPUT_FILE_CAP_BYTES))
 
-    async def _execute(self, workspace: Path, script: str, timeout_s: float) -> _Outcome:
+    async def _execute(self, workspace: Path, script: str, timeout_s: float, shared_cache: bool) -> _Outcome:
         data_limit = int(self.memory_limit_mb * DATA_LIMIT_FACTOR) << 20
         limit = {} if math.isinf(timeout_s) else {TIME_LIMIT_VARIABLE: f"{timeout_s:.1f}"}
-        if self.feature_cache is not None:
-            limit[FEATURE_CACHE_VARIABLE] = str(self.feature_cache)
+        cache = self.feature_cache if shared_cache else None
+        if cache is not None:
+            limit[FEATURE_CACHE_VARIABLE] = str(cache)
         env = scrubbed_environment(self.cores_per_run, workspace, {**(self.extra_env or {}), **limit})
         command = confined_command(self.isolation, [sys.executable, script], data_limit=data_limit,
                                    workspace=workspace, input_dir=self._guard.exposed_dir,
                                    data_dir=self.data_dir, hidden=self.hidden_paths, env=env,
-                                   writable=(self.feature_cache,) if self.feature_cache else ())
+                                   writable=(cache,) if cache else ())
         stdout, stderr = self._captures(workspace)
         loop = asyncio.get_running_loop()
         started = time.monotonic()

@@ -24,6 +24,7 @@ from machine_learning_engineering.models.offline.composer import (
     parse_ablation,
     replace_block,
 )
+from machine_learning_engineering.tools.script_output import REUSED_FIT, reused_fit_seconds
 
 from . import workspaces
 from .conftest import check_outputs, run_script
@@ -220,6 +221,28 @@ def test_merged_solution_blends_all_members(cancer, catalog):
     assert run.stdout.count("blend weights:") == 3
     check_outputs(run, brief)
     assert pd.read_json(run.folder / "artifacts" / "meta.json", typ="series")["models"] == ["lightgbm", "knn", "linear"]
+
+
+def test_a_merge_reuses_the_members_its_candidates_fit_and_fits_only_what_changed(cancer, catalog, tmp_path):
+    root, brief = cancer
+    (tmp_path / "cache").mkdir()
+    cache = {"MLE_STAR_FEATURE_CACHE": str(tmp_path / "cache")}
+    lightgbm, knn = (candidate_script(brief, catalog.card(card)) for card in ("lightgbm", "knn"))
+    alone = run_script(root, "cached_lightgbm", lightgbm, env=cache)
+    assert REUSED_FIT not in alone.stdout
+    merged = run_script(root, "cached_merge", merge_scripts(lightgbm, knn, brief), env=cache)
+    # Per fold: the same lightgbm score, taken from the candidate's run; knn is new and fit.
+    scores = [re.findall(r"  lightgbm: roc_auc=(\S+)", run.stdout) for run in (alone, merged)]
+    assert len(scores[0]) == brief["n_folds"] and scores[0] == scores[1]
+    assert merged.stdout.count(REUSED_FIT) == brief["n_folds"]
+    # With the seconds the reused fits took: the leak probe, which fits them again, budgets for them.
+    assert 0 < reused_fit_seconds(merged.stdout) < 60
+    check_outputs(merged, brief)
+    # Other params are another member: fit again.
+    changed = re.sub(r"'learning_rate': [0-9.]+", "'learning_rate': 0.2", lightgbm, count=1)
+    assert changed != lightgbm
+    again = run_script(root, "cached_changed", changed, env=cache)
+    assert REUSED_FIT not in again.stdout
 
 
 def test_ablation_reports_every_block_and_keeps_solution_files(cancer, catalog):

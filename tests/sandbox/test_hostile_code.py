@@ -68,9 +68,10 @@ class Scene:
                        hidden_paths=[self.private_dir], extra_env={"HOSTILE_RUN": self.token}, **kwargs)
 
     async def run(self, isolation: str, source: str, *, timeout_s: float = 30, workspace: Optional[Path] = None,
-                  extra_files=None, **kwargs) -> ExecutionResult:
+                  extra_files=None, shared_cache: bool = True, **kwargs) -> ExecutionResult:
         return await self.sandbox(isolation, **kwargs).run(
-            self.script(source), workspace or self.workspace, timeout_s=timeout_s, extra_files=extra_files)
+            self.script(source), workspace or self.workspace, timeout_s=timeout_s, extra_files=extra_files,
+            shared_cache=shared_cache)
 
     def script(self, source: str) -> str:
         """`source` after constants naming what a hostile script would look for."""
@@ -589,8 +590,14 @@ async def test_scripts_of_a_run_share_its_feature_cache_and_nothing_else(scene: 
         print(open(os.path.join(os.environ["MLE_STAR_FEATURE_CACHE"], "features.npy")).read())
         print("{SCORE}: 1")
     """, workspace=scene.run_dir / "attempts" / "0002-s1-reader", feature_cache=cache)
-    assert writer.ok and reader.ok, (writer.failure, reader.failure)
-    assert "costly" in reader.stdout_tail
+    # A rerun that must compute everything afresh (the leak probe's) is not shown the cache.
+    afresh = await scene.run(isolation, f"""
+        import os
+        print("cache:", os.environ.get("MLE_STAR_FEATURE_CACHE"))
+        print("{SCORE}: 1")
+    """, workspace=scene.run_dir / "attempts" / "0003-s1-afresh", feature_cache=cache, shared_cache=False)
+    assert writer.ok and reader.ok and afresh.ok, (writer.failure, reader.failure, afresh.failure)
+    assert "costly" in reader.stdout_tail and "cache: None" in afresh.stdout_tail
     # The cache's parent (the run folder) stays out of reach where the isolation confines writes.
     assert (cache.parent / "planted.txt").exists() == (isolation != "bwrap")
     scene.assert_contained()

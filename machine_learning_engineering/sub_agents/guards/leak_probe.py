@@ -36,6 +36,7 @@ from ...task import Task
 from ...task.inventory import file_kind
 from ...task.tables import TABLE_KINDS, read_table
 from ...tools.code_execution import MIN_USEFUL_TIMEOUT_S, Budget
+from ...tools.script_output import reused_fit_seconds
 
 # Relative (and 1e-12 absolute, for scores near 0). Re-running one computation differs by float noise
 # (2e-16 in the tests' PCA case); leaks move scores by far more (kNN distances 7e-4, k-means
@@ -85,7 +86,7 @@ async def vet(run: RunContext, phase: str, code: str, attempt: Attempt,
         if not run.runner.is_better(attempt.score, best.score if best else None):
             return None
     verdict = await probe_for(run).check(run, code, name=Path(attempt.workspace).name, phase=phase,
-                                         score=attempt.score, duration_s=attempt.duration_s,
+                                         score=attempt.score, duration_s=_cost_s(run, attempt),
                                          budget=run.runner.budget_for(phase), extra_files=extra_files)
     return verdict.failure
 
@@ -108,8 +109,18 @@ async def probe_attempt(run: RunContext, attempt: Attempt, budget: Optional[Budg
     default its phase's)."""
     code = (run.folder.workspace_of(attempt) / "solution.py").read_text(encoding="utf-8")
     return await probe_for(run).check(run, code, name=Path(attempt.workspace).name, phase=attempt.phase,
-                                      score=attempt.score, duration_s=attempt.duration_s,
+                                      score=attempt.score, duration_s=_cost_s(run, attempt),
                                       budget=budget or run.runner.budget_for(attempt.phase))
+
+
+def _cost_s(run: RunContext, attempt: Attempt) -> float:
+    """How long the attempt's script takes without the run's cache: its own run, plus the fits it reused
+    from earlier scripts, which a probe run makes again."""
+    try:
+        stdout = (run.folder.workspace_of(attempt) / "stdout.txt").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        stdout = ""
+    return attempt.duration_s + reused_fit_seconds(stdout)
 
 
 def release(run: RunContext) -> None:
@@ -182,9 +193,10 @@ class LeakProbe:
             return ProbeVerdict("inconclusive", f"inconclusive: no score with shuffled test features ({why})")
         if _same(score, shuffled):
             return ProbeVerdict("clean", f"clean: {score:.6g} with shuffled test features too")
-        # Ruling out a script whose score varies between runs on the same data.
+        # Ruling out a script whose score varies between runs on the same data: computed afresh, as the
+        # shuffled run was (the probe's sandbox has no feature cache), not from what earlier scripts cached.
         again, why = await _run(run.runner.sandbox, code, self.work_dir / f"{name}-rerun", budget, limit,
-                                run.runner.script_timeout_s, extra_files)
+                                run.runner.script_timeout_s, extra_files, shared_cache=False)
         first, moved = _pair(score, shuffled)
         if again is None or not _same(score, again):
             seen = f"no score on a rerun with the real data ({why})" if again is None else \
@@ -274,14 +286,14 @@ def _write_shuffled_table(source: Path, target: Path, keep: set[str], rng: np.ra
 
 
 async def _run(sandbox: Sandbox, code: str, workspace: Path, budget: Budget, limit: float, cap: float,
-               extra_files: Mapping[str, Path]) -> tuple[Optional[float], str]:
+               extra_files: Mapping[str, Path], shared_cache: bool = True) -> tuple[Optional[float], str]:
     """(score, "") of one probe run, or (None, why there is none)."""
     timeout = min(limit, budget.timeout_for(cap))
     if timeout < MIN_USEFUL_TIMEOUT_S:
         return None, "the time budget is exhausted"
     await asyncio.to_thread(shutil.rmtree, workspace, True)  # left by an earlier process on this run
     result = await sandbox.run(code, workspace, timeout_s=timeout, deadline=budget.deadline(),
-                               extra_files=dict(extra_files))
+                               extra_files=dict(extra_files), shared_cache=shared_cache)
     return (result.score, "") if result.failure is None else (None, result.failure)
 
 

@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from string import Template
 from typing import Any, Mapping
 
+from ....tools.script_output import REUSED_FIT
 from .brief import python_literal
 
 SETTINGS = ("TARGET_TRANSFORM", "SEED_BAGS")
 GENERIC_NAMES = frozenset({"MEMBERS", "MODEL_NAMES", "fit_predict", "TARGET_TRANSFORM", "SEED_BAGS",
                            "FITS_ALL_LABELS", "_with_seed", "_fit_member", "_blend_loss", "_blend_weights",
-                           "_blend", "_to_full_classes"})
+                           "_blend", "_to_full_classes", "_member_key", "_data_key", "_cached_member",
+                           "REUSED_FIT"})
 SYMBOLS = {"@SEED": "SEED", "@N_JOBS": "N_JOBS"}
 
 GENERIC = Template('''\
@@ -46,6 +48,9 @@ MODEL_NAMES = [member[0] for member in MEMBERS]
 # them jointly (one network, one sigmoid per label): 19 species are one fit, not 19.
 FITS_ALL_LABELS = MULTI_OUTPUT and IS_CLASSIFICATION and any(
     isinstance(member[3], dict) and member[3].get("all_labels") for member in MEMBERS)
+
+
+REUSED_FIT = "${REUSED_FIT}"
 
 
 def _with_seed(params, offset):
@@ -72,6 +77,95 @@ def _fit_member(fit, params, X_tr, y_tr, X_va, y_va, X_te):
     if np.ndim(y_tr) < 2 or params.get("all_labels"):
         return fit(X_tr, y_tr, X_va, y_va, X_te, params)
     return fit_each_column(lambda *data: fit(*data, params), X_tr, y_tr, X_va, y_va, X_te)
+
+
+def _data_key(value):
+    """A fingerprint of a member's input (a frame, an array or a list), or None for one it cannot take."""
+    import hashlib
+
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        try:
+            hashed = pd.util.hash_pandas_object(value, index=True).to_numpy()
+        except TypeError:  # unhashable cells (lists, arrays)
+            return None
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        return (tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)),
+                hashlib.sha256(hashed.tobytes()).hexdigest())
+    array = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray)) else None
+    if array is None:
+        return None
+    if array.dtype == object:
+        return (array.shape, content_key(array))
+    return (array.shape, str(array.dtype), hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest())
+
+
+def _member_key(fit, params, *data):
+    """What a member's output depends on: the source of its fit function and of the script's functions and
+    classes it reaches by name, the small constants it reads, its params and its data (test rows included,
+    so the leak probe's shuffled copy never matches). None when it reads another module-level value (a
+    table another block fills) or data without a fingerprint: such a member is always fit."""
+    import inspect
+    import types
+
+    parts, seen, todo = [repr(params)], set(), [fit]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        try:
+            parts.append(inspect.getsource(obj))
+        except (OSError, TypeError):
+            return None
+        if isinstance(obj, types.FunctionType):
+            functions = [obj]
+        else:
+            functions = [v for v in vars(obj).values() if isinstance(v, types.FunctionType)]
+        codes = [f.__code__ for f in functions]
+        names = functions[0].__globals__ if functions else {}
+        while codes:
+            code = codes.pop()
+            codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+            for name in code.co_names:
+                # Absent: an attribute or a builtin. The time limits shape how long a fit runs, not what it
+                # learns: a member fit under another script's limit is reused.
+                if name not in names or name in ("START_TIME", "TIME_LIMIT_S", "FIT_DEADLINE"):
+                    continue
+                value = names[name]
+                if isinstance(value, (types.FunctionType, type)) and value.__module__ == "__main__":
+                    todo.append(value)  # the script's own function or class
+                elif value is None or isinstance(value, (bool, int, float, str)) or (
+                        isinstance(value, (tuple, list, dict)) and len(repr(value)) < 10000):
+                    parts.append(f"{name} = {value!r}")
+                elif not (callable(value) or isinstance(value, types.ModuleType)):  # library code is left out
+                    return None
+    keys = [_data_key(value) for value in data]
+    return None if None in keys else ("member output", tuple(parts), tuple(keys))
+
+
+def _cached_member(fit, params, X_tr, y_tr, X_va, y_va, X_te):
+    """`_fit_member`'s output, kept in the run's cache (`cached_array`): a merge reuses its candidates'
+    members, and an ablation or a refinement the members whose code and data it did not change. A reused
+    fit prints a REUSED_FIT line with the seconds it took (the leak probe, which fits everything again,
+    budgets for them)."""
+    key = _member_key(fit, params, X_tr, y_tr, X_va, y_va, X_te) if FEATURE_CACHE else None
+    if key is None:
+        return _fit_member(fit, params, X_tr, y_tr, X_va, y_va, X_te)
+    fitted, start = [], time.time()
+
+    def compute():
+        fitted.append(_fit_member(fit, params, X_tr, y_tr, X_va, y_va, X_te))
+        return np.concatenate([np.asarray(fitted[0][0], dtype=float), np.asarray(fitted[0][1], dtype=float)])
+
+    try:
+        stacked = cached_array(key, compute)
+    except ValueError:  # validation and test predictions of different shapes: not kept
+        return fitted[0]
+    seconds = cached_array(key + ("seconds",), lambda: np.array([time.time() - start]))
+    if fitted:
+        return fitted[0]
+    print(f"  {REUSED_FIT} {seconds[0]:.1f} s (an earlier script of this run fit the same code, params and data)")
+    return stacked[:len(y_va)], stacked[len(y_va):]
 
 
 def _blend_loss(pred, y):
@@ -138,7 +232,7 @@ def fit_predict(X_tr, y_tr, X_va, y_va, X_te):
         runs = []
         for bag in range(SEED_BAGS):
             share_fit_time((len(MEMBERS) - k) * SEED_BAGS - bag, until=fold_end)
-            runs.append(_fit_member(fit, _with_seed(params, bag), X_tr, fit_y_tr, X_va, fit_y_va, X_te))
+            runs.append(_cached_member(fit, _with_seed(params, bag), X_tr, fit_y_tr, X_va, fit_y_va, X_te))
         if IS_CLASSIFICATION and not all_labels:
             runs = [(_to_full_classes(va, present), _to_full_classes(te, present)) for va, te in runs]
         pred_va = np.mean([np.asarray(r[0], dtype=float) for r in runs], axis=0)
@@ -190,7 +284,8 @@ class ModelBlock:
         for _, source in self.definitions:
             parts.append(source)
         lines = "".join(f"    ({m.name!r}, {m.family!r}, {m.fit_name}, {m.params_name or '{}'}),\n" for m in self.members)
-        parts.append(GENERIC.substitute(MEMBER_LINES=lines, **{k: self.settings[k] for k in SETTINGS}))
+        parts.append(GENERIC.substitute(MEMBER_LINES=lines, REUSED_FIT=REUSED_FIT,
+                                        **{k: self.settings[k] for k in SETTINGS}))
         return "\n\n\n".join(p.strip("\n") for p in parts) + "\n"
 
 
