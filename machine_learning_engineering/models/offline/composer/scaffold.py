@@ -81,10 +81,13 @@ def share_fit_time(fits_left, until=None):
 
 
 def fit_in_time(model, fit, size_param, step):
-    """Fits a warm-startable model (forest trees, boosting iterations) `step` units at a time up to its
-    `size_param`, until its share of the time is spent or a boosting model stopped early by itself."""
+    """Fits a warm-startable model (forest trees, boosting iterations) up to its `size_param`, in chunks of at
+    most `step` units, until its share of the time is spent or a boosting model stopped early by itself. The
+    first chunk is a tenth of `step` and later ones are sized from the time a unit took, so that a model whose
+    units are slow (many classes on wide data) also stops near its deadline rather than a whole step past it."""
     total = model.get_params()[size_param]
-    model.set_params(warm_start=True, **{size_param: min(step, total)})
+    model.set_params(warm_start=True, **{size_param: min(max(1, step // 10), total)})
+    start = time.time()
     fit()
     while True:
         size = model.get_params()[size_param]
@@ -93,7 +96,9 @@ def fit_in_time(model, fit, size_param, step):
         if out_of_fit_time():
             print(f"  stopped at {size} of {total} {size_param}: the fit's share of the time limit is spent")
             return model
-        model.set_params(**{size_param: min(size + step, total)})
+        left, unit_s = FIT_DEADLINE - time.time(), max(time.time() - start, 1e-6) / size
+        chunk = int(min(step, max(1, left / 2 / unit_s))) if math.isfinite(left) else step  # no limit: nan
+        model.set_params(**{size_param: min(size + chunk, total)})
         fit()
 
 
