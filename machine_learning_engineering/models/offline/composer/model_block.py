@@ -148,7 +148,9 @@ def _cached_member(fit, params, X_tr, y_tr, X_va, y_va, X_te):
     members, and an ablation or a refinement the members whose code and data it did not change. A reused
     fit prints a REUSED_FIT line with the seconds it took (the leak probe, which fits everything again,
     budgets for them)."""
-    key = _member_key(fit, params, X_tr, y_tr, X_va, y_va, X_te) if FEATURE_CACHE else None
+    # Predictions over 64 MB a fold (a million test rows of many classes) would fill the run's disk instead.
+    cells = (len(y_va) + len(X_te)) * N_CLASSES * (len(TARGETS) if MULTI_OUTPUT else 1)
+    key = _member_key(fit, params, X_tr, y_tr, X_va, y_va, X_te) if FEATURE_CACHE and cells <= 8 << 20 else None
     if key is None:
         return _fit_member(fit, params, X_tr, y_tr, X_va, y_va, X_te)
     fitted, start = [], time.time()
