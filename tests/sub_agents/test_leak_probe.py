@@ -19,6 +19,7 @@ from machine_learning_engineering.run_context import open_run
 from machine_learning_engineering.sub_agents.guards import leak_probe
 from machine_learning_engineering.sub_agents.roles import read_request
 from machine_learning_engineering.task import load_task
+from machine_learning_engineering.tools.script_output import REUSED_FIT
 
 from ..graph_fixtures import CLEAN_SCALER, make_binary_task, script
 from ..scripted_model import ScriptedModel, fenced
@@ -80,14 +81,16 @@ def test_the_probe_passes_a_clean_script_and_rejects_one_that_uses_the_test_rows
         leaky = await candidate(KMEANS_LEAK, "kmeans on train+test")
         clean = await candidate(CLEAN, "clean")
         noisy = await candidate(NOISY, "noisy")
+        # A script that reused fits of earlier scripts: a probe run makes them again, and is budgeted so.
+        reusing = await candidate(CLEAN + f'\nprint("  {REUSED_FIT} 1000.0 s (an earlier script...)")\n', "reusing")
         short = await leak_probe.probe_for(run).check(run, CLEAN + "\n# another script\n", name="short",
                                                       phase="candidate", score=0.5, duration_s=1000.0,
                                                       budget=run.budget)
         final = await leak_probe.final_verdict(run)
-        return leaky, clean, noisy, short, final
+        return leaky, clean, noisy, reusing, short, final
 
     try:
-        leaky, clean, noisy, short, final = asyncio.run(scenario())
+        leaky, clean, noisy, reusing, short, final = asyncio.run(scenario())
     finally:
         run.close()
 
@@ -95,7 +98,7 @@ def test_the_probe_passes_a_clean_script_and_rejects_one_that_uses_the_test_rows
     assert "with shuffled test features" in leaky.failure and leaky.score is None and not leaky.ok
     assert clean.ok and noisy.ok, "a clean script and one whose score merely varies must count"
     journal = _journal(tmp_path / "run")
-    assert [a["id"] for a in journal] == [leaky.id, clean.id, noisy.id], "one journal line per attempt"
+    assert [a["id"] for a in journal] == [leaky.id, clean.id, noisy.id, reusing.id], "one journal line per attempt"
     assert journal[0]["failure"] == leaky.failure
     best = json.loads((tmp_path / "run" / "best" / "score.json").read_text())
     assert best["attempt"] == clean.id
@@ -106,6 +109,7 @@ def test_the_probe_passes_a_clean_script_and_rejects_one_that_uses_the_test_rows
     assert f"leak probe of 0002-s1-candidate: clean: {clean.score:.6g} with shuffled test features too" in log
     assert "leak probe of 0003-s1-candidate: inconclusive: " in log and "the score varies between runs" in log
     assert short.outcome == "skipped" and "time is short" in short.detail
+    assert reusing.ok and "leak probe of 0004-s1-candidate: not probed: time is short (a probe run may take 20" in log
     assert final.outcome == "clean"
     assert f"leak probe of 0002-s1-candidate: clean: {clean.score:.6g} with shuffled test features too " \
            "(the same script was probed before)" in log
