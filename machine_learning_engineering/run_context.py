@@ -105,11 +105,13 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
     combines = settings.ensemble_rounds > 0 and settings.num_solutions * settings.num_candidates > 1
     cache = ExecutionCache(folder.journal.read()) if resume else None
     budget = Budget(settings.time_budget_s)
+    profile = profile_task(task)
+    n_folds = settings.folds_for(profile.get("train", {}).get("n_rows"))
     runner = CodeRunner(task, folder, sandbox, budget, settings.script_timeout_s, settings.candidate_time_share,
                         settings.ensemble_time_share * settings.time_budget_s if combines else 0.0, cache=cache,
                         events=EventLog(settings.events_file, budget, listeners=subscribed()),
-                        keep_rule=KeepRule(task, folder, settings.n_folds, settings.seed, settings.keep_noise_factor))
-    brief = make_brief(task, profile_task(task), n_folds=settings.n_folds, seed=settings.seed,
+                        keep_rule=KeepRule(task, folder, n_folds, settings.seed, settings.keep_noise_factor))
+    brief = make_brief(task, profile, n_folds=n_folds, seed=settings.seed,
                        n_repeats=settings.small_data_repeats, repeat_max_rows=settings.small_data_rows)
     run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog,
                      exchanges=ExchangeLog(folder.root, settings.max_cost_usd), scripts_busy_at_open=busy_seconds())

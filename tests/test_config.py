@@ -38,3 +38,18 @@ def test_round_trip_through_session_state():
 def test_replace_ignores_unset_cli_flags():
     settings = Settings().replace(time_budget_s=60, num_solutions=None)
     assert settings.time_budget_s == 60 and settings.num_solutions == Settings().num_solutions
+
+
+@pytest.mark.parametrize("large_rows, folds", [(300, 3), (301, 5)])
+def test_a_large_training_set_takes_the_large_data_folds_in_scripts_and_keep_rule(tmp_path, large_rows, folds):
+    from machine_learning_engineering.run_context import open_run
+
+    from .graph_fixtures import make_binary_task
+
+    task_dir = make_binary_task(tmp_path / "task", n=400)  # 300 training rows
+    settings = Settings(runs_dir=tmp_path / "runs", large_data_rows=large_rows)
+    run = open_run(task_dir, settings, tmp_path / "run")
+    try:
+        assert run.brief["n_folds"] == folds and run.runner.keep_rule.n_folds == folds
+    finally:
+        run.close()
