@@ -29,6 +29,8 @@ class Attempt:
         submission_ok: whether its submission passed the format check (None: not checked).
         exchange: the model exchange that wrote its code (a file under `exchanges/`), when a model did.
         code_key: what was run (`resume.execution_key`), so a resumed run need not run it again.
+        time_limit_s: the time limit its script was told (None: none, or it did not run); a rerun is
+            told the same, so that its time-bounded fits stop where they stopped.
     """
 
     id: int
@@ -48,6 +50,7 @@ class Attempt:
     exchange: Optional[str] = None
     code_key: Optional[str] = None
     finished_at: float = 0.0
+    time_limit_s: Optional[float] = None
 
     @property
     def ok(self) -> bool:

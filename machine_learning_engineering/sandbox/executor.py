@@ -173,7 +173,8 @@ class Sandbox:
 
     async def run(self, code: str, workspace: Path, *, timeout_s: float, script_name: str = "solution.py",
                   extra_files: Optional[Mapping[str, Path]] = None,
-                  deadline: Optional[float] = None, shared_cache: bool = True) -> ExecutionResult:
+                  deadline: Optional[float] = None, shared_cache: bool = True,
+                  told_limit_s: Optional[float] = None) -> ExecutionResult:
         """Writes `code` to `workspace/script_name` and runs it there. Never raises for a failing
         script: the failure is in the result.
 
@@ -189,6 +190,9 @@ class Sandbox:
                 waited for a free slot (a run's overall budget); past it, the script is not started.
             shared_cache: whether the script may use the feature cache; False computes everything
                 afresh (a rerun that must not take an earlier script's results).
+            told_limit_s: the time limit the script is told (MLE_STAR_TIME_LIMIT_S), when it is not
+                its timeout: a rerun of an earlier script is told that script's limit, so the fits it
+                sizes to its time stop where they stopped before.
 
         Raises:
             ValueError: a non-positive timeout, or a name that is absolute, leaves the workspace or
@@ -208,6 +212,7 @@ class Sandbox:
 
         await asyncio.to_thread(self._prepare, workspace, script, code, extras)
         outcome: Optional[_Outcome] = None
+        told: Optional[float] = None
         visit = Visit()
         try:
             await asyncio.to_thread(self._guard.open)
@@ -216,14 +221,15 @@ class Sandbox:
                 if deadline is not None:
                     timeout_s = min(timeout_s, deadline - time.monotonic())
                 if timeout_s > 0:
-                    outcome = await self._execute(workspace.resolve(), script, timeout_s, shared_cache)
+                    told = timeout_s if told_limit_s is None else told_limit_s
+                    outcome = await self._execute(workspace.resolve(), script, timeout_s, told, shared_cache)
                 else:
                     outcome = _not_started(*self._captures(workspace),
                                            "its deadline passed while it waited for a free slot")
         finally:
             verdict = await asyncio.shield(asyncio.to_thread(self._guard.leave, visit))
             await asyncio.to_thread(_tidy, workspace)
-        return self._result(workspace, outcome, verdict, timeout_s)
+        return self._result(workspace, outcome, verdict, timeout_s, told)
 
     def _check_workspace(self, workspace: Path) -> None:
         real = workspace.resolve()
@@ -254,9 +260,10 @@ class Sandbox:
         return (OutputCapture(workspace / STDOUT_FILE, cap, OUTPUT_FILE_CAP_BYTES),
                 OutputCapture(workspace / STDERR_FILE, cap, OUTPUT_FILE_CAP_BYTES))
 
-    async def _execute(self, workspace: Path, script: str, timeout_s: float, shared_cache: bool) -> _Outcome:
+    async def _execute(self, workspace: Path, script: str, timeout_s: float, told_limit_s: float,
+                       shared_cache: bool) -> _Outcome:
         data_limit = int(self.memory_limit_mb * DATA_LIMIT_FACTOR) << 20
-        limit = {} if math.isinf(timeout_s) else {TIME_LIMIT_VARIABLE: f"{timeout_s:.1f}"}
+        limit = {} if math.isinf(told_limit_s) else {TIME_LIMIT_VARIABLE: f"{told_limit_s:.1f}"}
         cache = self.feature_cache if shared_cache else None
         if cache is not None:
             limit[FEATURE_CACHE_VARIABLE] = str(cache)
@@ -315,7 +322,7 @@ class Sandbox:
                         group.peak_bytes)
 
     def _result(self, workspace: Path, outcome: Optional[_Outcome], verdict: Verdict,
-                timeout_s: float) -> ExecutionResult:
+                timeout_s: float, told_limit_s: Optional[float]) -> ExecutionResult:
         assert outcome is not None
         stdout, stderr = outcome.stdout.text(), outcome.stderr.text()
         returncode = outcome.returncode
@@ -340,7 +347,8 @@ class Sandbox:
             workspace=workspace, returncode=returncode, stdout_tail=stdout, stderr_tail=stderr,
             duration_s=outcome.duration_s, timed_out=outcome.timed_out, memory_exceeded=memory_exceeded,
             input_modified=verdict.modified, score=outcome.stdout.score if failure is None else None,
-            failure=failure, peak_memory_mb=round(outcome.peak_bytes / (1 << 20), 1))
+            failure=failure, peak_memory_mb=round(outcome.peak_bytes / (1 << 20), 1),
+            time_limit_s=told_limit_s if told_limit_s is not None and math.isfinite(told_limit_s) else None)
 
 
 def _exit_failure(returncode: Optional[int], stderr: str) -> str:

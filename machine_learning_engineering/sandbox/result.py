@@ -59,6 +59,8 @@ class ExecutionResult:
         failure: one-line reason the run failed, None when it succeeded.
         peak_memory_mb: the largest memory use seen for the script and its children (sampled every
             0.2 s; resident sizes summed, so pages shared by forked workers may count twice).
+        time_limit_s: the time limit the script was told (MLE_STAR_TIME_LIMIT_S, which sizes its
+            time-bounded fits); None when it had none or never started.
     """
 
     workspace: Path
@@ -72,6 +74,7 @@ class ExecutionResult:
     score: Optional[float] = None
     failure: Optional[str] = None
     peak_memory_mb: float = 0.0
+    time_limit_s: Optional[float] = None
 
     @property
     def ok(self) -> bool:

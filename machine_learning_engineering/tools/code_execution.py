@@ -222,6 +222,7 @@ def _copy_result(result: ExecutionResult, attempt: Attempt) -> None:
     attempt.duration_s = round(result.duration_s, 3)
     attempt.timed_out = result.timed_out
     attempt.memory_exceeded = result.memory_exceeded
+    attempt.time_limit_s = result.time_limit_s
 
 
 def _describe(attempt: Attempt) -> str:

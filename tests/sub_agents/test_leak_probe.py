@@ -38,6 +38,11 @@ X_test = np.hstack([scaler.transform(test[features]), clusters.transform(scaler.
 # Unseeded noise in its predictions: a score that varies between runs on the same data.
 NOISY = CLEAN.replace("oof[va] = model.predict_proba(X[va])[:, 1]",
                       "oof[va] = model.predict_proba(X[va])[:, 1] + np.random.default_rng().normal(0, 0.2, len(va))")
+# Clean, but it does less when its time limit is short (as a boosting model's rounds stop at its share of
+# the time): its probe runs must be told the limit it ran with, or its score moves with no leak.
+TIME_SIZED = CLEAN.replace("model = LogisticRegression(max_iter=1000)",
+                           'import os\n    model = LogisticRegression(max_iter=1000 if float(os.environ.get('
+                           '"MLE_STAR_TIME_LIMIT_S", "inf")) > 30 else 1)')
 
 
 def _checksums(folder: Path) -> dict[str, str]:
@@ -83,14 +88,15 @@ def test_the_probe_passes_a_clean_script_and_rejects_one_that_uses_the_test_rows
         noisy = await candidate(NOISY, "noisy")
         # A script that reused fits of earlier scripts: a probe run makes them again, and is budgeted so.
         reusing = await candidate(CLEAN + f'\nprint("  {REUSED_FIT} 1000.0 s (an earlier script...)")\n', "reusing")
+        sized = await candidate(TIME_SIZED, "sized to its time limit")
         short = await leak_probe.probe_for(run).check(run, CLEAN + "\n# another script\n", name="short",
                                                       phase="candidate", score=0.5, duration_s=1000.0,
                                                       budget=run.budget)
         final = await leak_probe.final_verdict(run)
-        return leaky, clean, noisy, reusing, short, final
+        return leaky, clean, noisy, reusing, sized, short, final
 
     try:
-        leaky, clean, noisy, reusing, short, final = asyncio.run(scenario())
+        leaky, clean, noisy, reusing, sized, short, final = asyncio.run(scenario())
     finally:
         run.close()
 
@@ -98,7 +104,9 @@ def test_the_probe_passes_a_clean_script_and_rejects_one_that_uses_the_test_rows
     assert "with shuffled test features" in leaky.failure and leaky.score is None and not leaky.ok
     assert clean.ok and noisy.ok, "a clean script and one whose score merely varies must count"
     journal = _journal(tmp_path / "run")
-    assert [a["id"] for a in journal] == [leaky.id, clean.id, noisy.id, reusing.id], "one journal line per attempt"
+    assert [a["id"] for a in journal] == [leaky.id, clean.id, noisy.id, reusing.id, sized.id], \
+        "one journal line per attempt"
+    assert journal[-1]["time_limit_s"] == pytest.approx(60, abs=1), "the limit its script was told is kept"
     assert journal[0]["failure"] == leaky.failure
     best = json.loads((tmp_path / "run" / "best" / "score.json").read_text())
     assert best["attempt"] == clean.id
@@ -110,6 +118,7 @@ def test_the_probe_passes_a_clean_script_and_rejects_one_that_uses_the_test_rows
     assert "leak probe of 0003-s1-candidate: inconclusive: " in log and "the score varies between runs" in log
     assert short.outcome == "skipped" and "time is short" in short.detail
     assert reusing.ok and "leak probe of 0004-s1-candidate: not probed: time is short (a probe run may take 20" in log
+    assert sized.ok and f"leak probe of 0005-s1-candidate: clean: {sized.score:.6g} with shuffled" in log
     assert final.outcome == "clean"
     assert f"leak probe of 0002-s1-candidate: clean: {clean.score:.6g} with shuffled test features too " \
            "(the same script was probed before)" in log

@@ -87,7 +87,8 @@ async def vet(run: RunContext, phase: str, code: str, attempt: Attempt,
             return None
     verdict = await probe_for(run).check(run, code, name=Path(attempt.workspace).name, phase=phase,
                                          score=attempt.score, duration_s=_cost_s(run, attempt),
-                                         budget=run.runner.budget_for(phase), extra_files=extra_files)
+                                         time_limit_s=attempt.time_limit_s, budget=run.runner.budget_for(phase),
+                                         extra_files=extra_files)
     return verdict.failure
 
 
@@ -110,6 +111,7 @@ async def probe_attempt(run: RunContext, attempt: Attempt, budget: Optional[Budg
     code = (run.folder.workspace_of(attempt) / "solution.py").read_text(encoding="utf-8")
     return await probe_for(run).check(run, code, name=Path(attempt.workspace).name, phase=attempt.phase,
                                       score=attempt.score, duration_s=_cost_s(run, attempt),
+                                      time_limit_s=attempt.time_limit_s,
                                       budget=budget or run.runner.budget_for(attempt.phase))
 
 
@@ -152,16 +154,20 @@ class LeakProbe:
         self._verdicts: dict[str, ProbeVerdict] = {}
 
     async def check(self, run: RunContext, code: str, *, name: str, phase: str, score: float,
-                    duration_s: float, budget: Budget, extra_files: Optional[Mapping[str, Path]] = None
-                    ) -> ProbeVerdict:
+                    duration_s: float, budget: Budget, time_limit_s: Optional[float] = None,
+                    extra_files: Optional[Mapping[str, Path]] = None) -> ProbeVerdict:
         """Probes one script that scored `score` in `duration_s` and logs the verdict; `name` names
-        its probe workspaces (the attempt's workspace name)."""
+        its probe workspaces (the attempt's workspace name). Its probe runs are told the time limit it
+        was told (`time_limit_s`, when known) rather than their own shorter one: fits that stop at
+        their share of the time (boosting rounds, epochs) would otherwise stop earlier there, and
+        the score would move with no leak."""
         key = hashlib.sha256(code.encode("utf-8")).hexdigest()
         if key in self._verdicts:
             verdict = self._verdicts[key]
             detail = f"{verdict.detail} (the same script was probed before)"
         else:
-            verdict = await self._probe(run, code, name, phase, score, duration_s, budget, extra_files or {})
+            verdict = await self._probe(run, code, name, phase, score, duration_s, time_limit_s, budget,
+                                        extra_files or {})
             if verdict.outcome in ("clean", "leak"):
                 self._verdicts[key] = verdict
             detail = verdict.detail
@@ -174,7 +180,7 @@ class LeakProbe:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
     async def _probe(self, run: RunContext, code: str, name: str, phase: str, score: float, duration_s: float,
-                     budget: Budget, extra_files: Mapping[str, Path]) -> ProbeVerdict:
+                     time_limit_s: Optional[float], budget: Budget, extra_files: Mapping[str, Path]) -> ProbeVerdict:
         if phase == "ensemble":
             return ProbeVerdict("skipped", "not probed: an ensemble's validation score comes from its members' "
                                            "saved predictions")
@@ -188,7 +194,7 @@ class LeakProbe:
                                            f"{left:.0f} s are left)")
         assert self._sandbox is not None
         shuffled, why = await _run(self._sandbox, code, self.work_dir / f"{name}-shuffled", budget, limit,
-                                   run.runner.script_timeout_s, extra_files)
+                                   run.runner.script_timeout_s, extra_files, told_limit_s=time_limit_s)
         if shuffled is None:
             return ProbeVerdict("inconclusive", f"inconclusive: no score with shuffled test features ({why})")
         if _same(score, shuffled):
@@ -196,7 +202,8 @@ class LeakProbe:
         # Ruling out a script whose score varies between runs on the same data: computed afresh, as the
         # shuffled run was (the probe's sandbox has no feature cache), not from what earlier scripts cached.
         again, why = await _run(run.runner.sandbox, code, self.work_dir / f"{name}-rerun", budget, limit,
-                                run.runner.script_timeout_s, extra_files, shared_cache=False)
+                                run.runner.script_timeout_s, extra_files, shared_cache=False,
+                                told_limit_s=time_limit_s)
         first, moved = _pair(score, shuffled)
         if again is None or not _same(score, again):
             seen = f"no score on a rerun with the real data ({why})" if again is None else \
@@ -286,14 +293,17 @@ def _write_shuffled_table(source: Path, target: Path, keep: set[str], rng: np.ra
 
 
 async def _run(sandbox: Sandbox, code: str, workspace: Path, budget: Budget, limit: float, cap: float,
-               extra_files: Mapping[str, Path], shared_cache: bool = True) -> tuple[Optional[float], str]:
-    """(score, "") of one probe run, or (None, why there is none)."""
+               extra_files: Mapping[str, Path], shared_cache: bool = True,
+               told_limit_s: Optional[float] = None) -> tuple[Optional[float], str]:
+    """(score, "") of one probe run, or (None, why there is none); the script is told `told_limit_s`
+    as its time limit when given (see `LeakProbe.check`)."""
     timeout = min(limit, budget.timeout_for(cap))
     if timeout < MIN_USEFUL_TIMEOUT_S:
         return None, "the time budget is exhausted"
     await asyncio.to_thread(shutil.rmtree, workspace, True)  # left by an earlier process on this run
     result = await sandbox.run(code, workspace, timeout_s=timeout, deadline=budget.deadline(),
-                               extra_files=dict(extra_files), shared_cache=shared_cache)
+                               extra_files=dict(extra_files), shared_cache=shared_cache,
+                               told_limit_s=told_limit_s)
     return (result.score, "") if result.failure is None else (None, result.failure)
 
 
