@@ -3,6 +3,9 @@ from pathlib import Path
 import pytest
 
 from machine_learning_engineering.config import Settings
+from machine_learning_engineering.run_context import open_run
+
+from .graph_fixtures import make_binary_task
 
 
 def test_defaults_run_offline():
@@ -42,10 +45,6 @@ def test_replace_ignores_unset_cli_flags():
 
 @pytest.mark.parametrize("large_rows, folds", [(300, 3), (301, 5)])
 def test_a_large_training_set_takes_the_large_data_folds_in_scripts_and_keep_rule(tmp_path, large_rows, folds):
-    from machine_learning_engineering.run_context import open_run
-
-    from .graph_fixtures import make_binary_task
-
     task_dir = make_binary_task(tmp_path / "task", n=400)  # 300 training rows
     settings = Settings(runs_dir=tmp_path / "runs", large_data_rows=large_rows)
     run = open_run(task_dir, settings, tmp_path / "run")

@@ -95,6 +95,13 @@ class RunFolder:
     def workspace_of(self, attempt: Attempt) -> Path:
         return self.root / attempt.workspace
 
+    def stdout_of(self, attempt: Attempt) -> str:
+        """The attempt's whole standard output as its workspace kept it ("" when there is none)."""
+        try:
+            return (self.workspace_of(attempt) / "stdout.txt").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
     def write_json(self, name: str, data: Any) -> None:
         _atomic_write(self.root / name, json.dumps(data, indent=2, default=str))
 

@@ -132,6 +132,7 @@ def test_median_calibration_for_mae_is_cross_fitted_and_kept_only_when_it_helps(
     kept = min(float(found.group(2)), raw) if not found.group(3) else raw
     assert run.score == pytest.approx(kept, rel=1e-4) and run.score <= raw
 
+
 def test_linear_regression_on_thousands_of_one_hot_columns_finds_the_additive_effects(tmp_path, catalog):
     brief = workspaces.ratings_task(tmp_path)
     run = run_script(tmp_path, "linear_wide", candidate_script(brief, catalog.card("linear")))

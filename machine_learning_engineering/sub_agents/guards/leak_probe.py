@@ -118,11 +118,7 @@ async def probe_attempt(run: RunContext, attempt: Attempt, budget: Optional[Budg
 def _cost_s(run: RunContext, attempt: Attempt) -> float:
     """How long the attempt's script takes without the run's cache: its own run, plus the fits it reused
     from earlier scripts, which a probe run makes again."""
-    try:
-        stdout = (run.folder.workspace_of(attempt) / "stdout.txt").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        stdout = ""
-    return attempt.duration_s + reused_fit_seconds(stdout)
+    return attempt.duration_s + reused_fit_seconds(run.folder.stdout_of(attempt))
 
 
 def release(run: RunContext) -> None:

@@ -135,7 +135,7 @@ class AblationAgent(StepAgent):
                                                solution_id=self.solution_id, phase="ablation", label="ablation study",
                                                out=out, check_leakage=False, promote=False, exchange=answer.exchange):
                 yield event
-            output.value = _stdout(run, out.value) or (out.value.attempt.failure or "")
+            output.value = run.folder.stdout_of(out.value.attempt) or (out.value.attempt.failure or "")
 
 
 class BlockRefinerAgent(StepAgent):
@@ -266,13 +266,6 @@ def _time_for_another_step(run: RunContext, solution: SolutionState) -> bool:
     """Whether the solutions' time left covers another step as long as the previous one."""
     previous = solution.steps[-1]
     return run.solution_budget.remaining() >= run.budget.elapsed() - previous.started_s
-
-
-def _stdout(run: RunContext, outcome: Outcome | None) -> str:
-    if outcome is None:
-        return ""
-    path = run.folder.workspace_of(outcome.attempt) / "stdout.txt"
-    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
 
 def _step_from_choice(choice: dict[str, Any], solution: SolutionState, results: dict[str, float]) -> RefinementStep:
