@@ -128,9 +128,40 @@ def test_median_calibration_for_mae_is_cross_fitted_and_kept_only_when_it_helps(
     raw = float(re.search(r"CV mae: (\S+)", run.stdout).group(1))
     found = re.search(r"median calibration: MAE (\S+) -> (\S+) out of fold(; left as it was)?", run.stdout)
     assert found and float(found.group(1)) == pytest.approx(raw, rel=1e-4)
-    # The final score is the shifted one when it is lower out of fold, else the forest's own.
+    # The final score is the shifted one when it is lower out of fold, else the forest's own (the
+    # diabetes target is a whole number: then rounded when that is lower still).
     kept = min(float(found.group(2)), raw) if not found.group(3) else raw
-    assert run.score == pytest.approx(kept, rel=1e-4) and run.score <= raw
+    rounding = re.search(r"whole numbers: MAE (\S+) -> (\S+) out of fold when rounded; (rounded|left unrounded)",
+                         run.stdout)
+    assert rounding and float(rounding.group(1)) == pytest.approx(kept, rel=1e-4)
+    final = float(rounding.group(2)) if rounding.group(3) == "rounded" else kept
+    assert run.score == pytest.approx(final, rel=1e-4) and run.score <= raw
+
+
+def test_mae_on_counts_rounds_to_whole_numbers_and_an_ensemble_blends_the_unrounded_values(tmp_path, catalog):
+    brief = workspaces.visits_task(tmp_path)
+    members, unrounded_scores = tmp_path / "ensemble" / "members", {}
+    for card in ("lightgbm", "random_forest"):
+        run = run_script(tmp_path, card, candidate_script(brief, catalog.card(card)))
+        check_outputs(run, brief)
+        found = re.search(r"whole numbers: MAE (\S+) -> (\S+) out of fold when rounded; rounded", run.stdout)
+        assert found and float(found.group(2)) < float(found.group(1)), run.stdout[-2000:]
+        unrounded_scores[card] = float(found.group(1))
+        oof, unrounded = (np.load(run.folder / "artifacts" / f) for f in ("oof.npy", "oof_unrounded.npy"))
+        assert np.array_equal(oof, np.rint(unrounded)) and not np.array_equal(oof, unrounded)
+        submitted = pd.read_csv(run.folder / "submission" / "submission.csv")["visits"]
+        assert (submitted == np.rint(submitted)).all(), "the submission holds the rounded counts"
+        shutil.copytree(run.folder / "artifacts", members / card)
+    ens = run_script(tmp_path, "ensemble", ensemble_script(brief, ["lightgbm", "random_forest"],
+                                                           catalog.ensemble("optimized_weights")))
+    check_outputs(ens, brief)
+    y = pd.read_csv(tmp_path / "input" / "train.csv")["visits"].to_numpy()
+    for card, score in unrounded_scores.items():  # the ensemble read each member's unrounded predictions
+        assert float(re.search(rf"member {card}: mae=(\S+)", ens.stdout).group(1)) == pytest.approx(score, rel=1e-5)
+    blend = float(re.search(r"ensemble optimized_weights of 2 solutions: mae=(\S+)", ens.stdout).group(1))
+    assert float(re.search(r"whole numbers: MAE (\S+) ->", ens.stdout).group(1)) == pytest.approx(blend, rel=1e-5)
+    blended = np.load(ens.folder / "artifacts" / "oof_unrounded.npy")
+    assert ens.score == pytest.approx(np.mean(np.abs(np.rint(blended) - y)), rel=1e-9) and ens.score < blend
 
 
 def test_linear_regression_on_thousands_of_one_hot_columns_finds_the_additive_effects(tmp_path, catalog):

@@ -83,6 +83,17 @@ def diabetes_task(workspace: Path, metric: str = "rmse") -> dict:
     return _brief("diabetes", "regression", metric, "label", "target", None, train, {"sex": "categorical"}, len(test))
 
 
+def visits_task(workspace: Path, n: int = 1500, seed: int = 0) -> dict:
+    """Regression on skewed counts scored by MAE: visits are Poisson with a mean of exp(0.8 x - 0.5), so
+    about half are 0 and few exceed 5 (the whole-number median of a row differs from its mean)."""
+    rng = np.random.default_rng(seed)
+    x, noise = rng.normal(size=n), rng.normal(size=n)
+    full = pd.DataFrame({"x": x, "noise": noise, "visits": rng.poisson(np.exp(0.8 * x - 0.5))})
+    train, test = _write(workspace, full, "visits", stratify=False, seed=seed)
+    pd.DataFrame({"id": test["id"], "visits": 0.0}).to_csv(workspace / "input/sample_submission.csv", index=False)
+    return _brief("visits", "regression", "mae", "value", "visits", None, train, {}, len(test))
+
+
 def ratings_task(workspace: Path, n: int = 20000, seed: int = 0) -> dict:
     """Regression on two high-cardinality ids (1000 raters, 500 items): the rating is additive in their
     effects plus noise of standard deviation 0.5, so one-hot encodes them into over 1,000 columns."""

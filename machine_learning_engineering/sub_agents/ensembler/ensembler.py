@@ -22,6 +22,8 @@ from ..prompt_parts import task_fields
 from .prompt import ENSEMBLE_IMPLEMENTER, ENSEMBLE_PLANNER, EnsembleImplementRequest, EnsemblePlanRequest
 
 ARTIFACTS = ("oof.npy", "test_pred.npy", "meta.json")
+# Written by members that rounded their predictions (see the composer's scaffold); copied when present.
+UNROUNDED_ARTIFACTS = ("oof_unrounded.npy", "test_pred_unrounded.npy")
 MAX_MEMBERS = 8
 
 
@@ -73,7 +75,8 @@ class EnsembleRoundAgent(StepAgent):
             trial.failure = "the implementer returned no usable script"
         else:
             files = {f"members/m{aid}/{name}": run.folder.workspace_of(a) / "artifacts" / name
-                     for aid, a in members.items() for name in ARTIFACTS}
+                     for aid, a in members.items() for name in ARTIFACTS + UNROUNDED_ARTIFACTS
+                     if name in ARTIFACTS or (run.folder.workspace_of(a) / "artifacts" / name).exists()}
             out: Box[Outcome] = Box()
             async for event in guarded_execute(self, ctx, run, self.guards, implemented.value.code,
                                                solution_id="ensemble", phase="ensemble",

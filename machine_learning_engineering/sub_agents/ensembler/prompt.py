@@ -16,7 +16,9 @@ ENSEMBLE_IMPLEMENTER = "ensemble_implementer"
 MEMBER_FILES = """\
 Each member's predictions are in `./members/<name>/`: `oof.npy` (out-of-fold predictions for the
 training rows, in train-file order), `test_pred.npy` (test predictions, in test-file order) and
-`meta.json`. Labels are in `./input/<train file>`; ids in the sample submission."""
+`meta.json`; a member that rounded its predictions to whole numbers also left them unrounded in
+`oof_unrounded.npy` and `test_pred_unrounded.npy`, better to blend. Labels are in `./input/<train file>`;
+ids in the sample submission."""
 
 Members = Annotated[dict[str, float], Section("Members and their validation scores", JSON)]
 MemberFiles = Annotated[str, Section("Member files", TEXT)]

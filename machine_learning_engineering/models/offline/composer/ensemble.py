@@ -18,9 +18,12 @@ MEMBERS_DIR = Path("members")
 
 def member_predictions(name):
     """A member's (oof, test) predictions; classification as (n, N_CLASSES) probability matrices, several
-    targets as (n, len(TARGETS)) matrices of probabilities or values."""
+    targets as (n, len(TARGETS)) matrices of probabilities or values. A member that rounded its predictions
+    (round_whole_numbers) gives them unrounded: the blend is rounded instead."""
     folder = MEMBERS_DIR / name
-    oof, test = np.load(folder / "oof.npy"), np.load(folder / "test_pred.npy")
+    kind = "_unrounded" if (folder / "oof_unrounded.npy").exists() and (folder / "test_pred_unrounded.npy").exists() \
+        else ""
+    oof, test = np.load(folder / f"oof{kind}.npy"), np.load(folder / f"test_pred{kind}.npy")
     meta_path = folder / "meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     if IS_CLASSIFICATION and meta.get("classes") and [str(c) for c in meta["classes"]] != [str(c) for c in CLASSES]:
