@@ -9,8 +9,10 @@ task data, and is organised in blocks opened by marker lines `# [block: NAME]`, 
     model          PARAMS_* dicts, member fit functions, MEMBERS, fit_predict(X_tr, y_tr, X_va, y_va, X_te)
     validation     k-fold loop (features + preprocessing inside each fold) -> oof, test_pred
     postprocess    postprocess(oof, test_pred)
-    submission     ./submission/submission.csv, ./artifacts/{oof.npy,test_pred.npy,meta.json},
-                   and last the line `Final Validation Performance: <k-fold OOF score>`
+    submission     ./submission/submission.csv, ./artifacts/{oof.npy,test_pred.npy,meta.json} (MAE on a
+                   whole-number target: rounded when that scores better, the unrounded predictions
+                   kept beside as *_unrounded.npy), and last the line
+                   `Final Validation Performance: <k-fold OOF score>`
 
 Predictions are P(class 1) vectors for binary tasks, (n, n_classes) matrices for multiclass (class order
 of TASK["classes"]) and values for regression. Setting MLE_STAR_FOLDS overrides the number of folds;
