@@ -106,7 +106,8 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
     cache = ExecutionCache(folder.journal.read()) if resume else None
     budget = Budget(settings.time_budget_s)
     profile = profile_task(task)
-    n_folds = settings.folds_for(profile.get("train", {}).get("n_rows"))
+    n_folds = settings.folds_for(profile.get("train", {}).get("n_rows"),
+                                 [c["n_unique"] for c in profile.get("columns", []) if c["role"] == "categorical"])
     runner = CodeRunner(task, folder, sandbox, budget, settings.script_timeout_s, settings.candidate_time_share,
                         settings.ensemble_time_share * settings.time_budget_s if combines else 0.0, cache=cache,
                         events=EventLog(settings.events_file, budget, listeners=subscribed()),

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from machine_learning_engineering.config import Settings
@@ -52,3 +53,23 @@ def test_a_large_training_set_takes_the_large_data_folds_in_scripts_and_keep_rul
         assert run.brief["n_folds"] == folds and run.runner.keep_rule.n_folds == folds
     finally:
         run.close()
+
+
+def test_a_large_training_set_grouped_by_a_many_level_column_keeps_the_usual_folds(tmp_path):
+    task_dir = make_binary_task(tmp_path / "task", n=400)  # 300 training rows
+    train = pd.read_csv(task_dir / "public" / "train.csv")
+    train["person"] = [f"P{i // 3}" for i in range(len(train))]  # 100 people, 3 rows each
+    train.to_csv(task_dir / "public" / "train.csv", index=False)
+    test = pd.read_csv(task_dir / "public" / "test.csv")
+    test.assign(person=[f"P{i}" for i in range(len(test))]).to_csv(task_dir / "public" / "test.csv", index=False)
+    run = open_run(task_dir, Settings(runs_dir=tmp_path / "runs", large_data_rows=300), tmp_path / "run")
+    try:
+        assert run.brief["n_folds"] == 5 and run.runner.keep_rule.n_folds == 5
+    finally:
+        run.close()
+
+
+@pytest.mark.parametrize("levels, folds", [((), 3), ((2,), 3), ((3,), 5), ((150,), 5), ((151,), 3), ((2, 40), 5)])
+def test_only_many_repeated_levels_keep_the_usual_folds_on_large_data(levels, folds):
+    # 300 rows: from 3 levels (1% of them) to 150 (each level on 2 rows on average).
+    assert Settings(large_data_rows=300).folds_for(300, levels) == folds
