@@ -21,8 +21,8 @@ STARTUP_S = 5.0
 # Memory one script may use before it is killed, unless set.
 DEFAULT_MEMORY_LIMIT_MB = 8192
 # A categorical column with at least this share of the training rows as distinct values groups the rows
-# into many small groups (see Settings.folds_for).
-MANY_LEVELS_SHARE = 0.01
+# into many small groups, of 10 rows or fewer on average (see Settings.folds_for).
+MANY_LEVELS_SHARE = 0.1
 ENV_SOURCE = "in the environment or .env"
 
 
@@ -251,10 +251,11 @@ class Settings:
         categorical columns have `level_counts` distinct values.
 
         A large training set keeps `n_folds` when a categorical column groups its rows into many small
-        groups (people, products: levels at least 1% of the rows, and repeated): each fold's model sees
-        fewer rows of every group with fewer folds. On validation evidence: on the dev table of German
+        groups (people, products: levels on at least 10% of the rows, and repeated): with fewer folds each
+        fold's model sees fewer rows of every group. On validation evidence: on the dev table of German
         doctor visits (`eval/bench/reports/2026-12-06-dev-counts-mae-300s-1core`, 5,517 person levels in
-        12,549 rows), 3 folds scored 0.8% and 2.0% worse MAE than 5 in two runs with two seeds.
+        12,549 rows, 2-3 rows each), 3 folds scored 0.8% and 2.0% worse MAE than 5 in two runs with two
+        seeds. Larger groups lose less with each row a fold leaves out, and no evidence was taken there.
         """
         if n_rows is None or n_rows < self.large_data_rows:
             return self.n_folds

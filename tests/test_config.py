@@ -69,7 +69,7 @@ def test_a_large_training_set_grouped_by_a_many_level_column_keeps_the_usual_fol
         run.close()
 
 
-@pytest.mark.parametrize("levels, folds", [((), 3), ((2,), 3), ((3,), 5), ((150,), 5), ((151,), 3), ((2, 40), 5)])
+@pytest.mark.parametrize("levels, folds", [((), 3), ((29,), 3), ((30,), 5), ((150,), 5), ((151,), 3), ((2, 40), 5)])
 def test_only_many_repeated_levels_keep_the_usual_folds_on_large_data(levels, folds):
-    # 300 rows: from 3 levels (1% of them) to 150 (each level on 2 rows on average).
+    # 300 rows: from 30 levels (10% of them, 10 rows each on average) to 150 (2 rows each).
     assert Settings(large_data_rows=300).folds_for(300, levels) == folds
