@@ -136,6 +136,11 @@ def test_median_calibration_for_mae_is_cross_fitted_and_kept_only_when_it_helps(
     assert rounding and float(rounding.group(1)) == pytest.approx(kept, rel=1e-4)
     final = float(rounding.group(2)) if rounding.group(3) == "rounded" else kept
     assert run.score == pytest.approx(final, rel=1e-4) and run.score <= raw
+    # Rounded or not, an MAE script leaves its predictions from before rounding, so that a rerun on other data
+    # (the final pipeline's) writes every file an ensemble over it reads.
+    before = np.load(run.folder / "artifacts" / "oof_unrounded.npy")
+    after = np.load(run.folder / "artifacts" / "oof.npy")
+    assert np.array_equal(after, np.rint(before) if rounding.group(3) == "rounded" else before)
 
 
 def test_mae_on_counts_rounds_to_whole_numbers_and_an_ensemble_blends_the_unrounded_values(tmp_path, catalog):

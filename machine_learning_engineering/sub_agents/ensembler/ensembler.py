@@ -22,7 +22,7 @@ from ..prompt_parts import task_fields
 from .prompt import ENSEMBLE_IMPLEMENTER, ENSEMBLE_PLANNER, EnsembleImplementRequest, EnsemblePlanRequest
 
 ARTIFACTS = ("oof.npy", "test_pred.npy", "meta.json")
-# Written by members that rounded their predictions (see the composer's scaffold); copied when present.
+# Predictions before rounding, written by the composer's MAE scripts (see its scaffold); copied when present.
 UNROUNDED_ARTIFACTS = ("oof_unrounded.npy", "test_pred_unrounded.npy")
 MAX_MEMBERS = 8
 

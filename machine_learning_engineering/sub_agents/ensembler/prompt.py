@@ -16,7 +16,7 @@ ENSEMBLE_IMPLEMENTER = "ensemble_implementer"
 MEMBER_FILES = """\
 Each member's predictions are in `./members/<name>/`: `oof.npy` (out-of-fold predictions for the
 training rows, in train-file order), `test_pred.npy` (test predictions, in test-file order) and
-`meta.json`; a member that rounded its predictions to whole numbers also left them unrounded in
+`meta.json`; a member scored on MAE may also leave its predictions before rounding to whole numbers in
 `oof_unrounded.npy` and `test_pred_unrounded.npy`, better to blend. Labels are in `./input/<train file>`;
 ids in the sample submission."""
 

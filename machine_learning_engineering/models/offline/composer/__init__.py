@@ -10,8 +10,8 @@ task data, and is organised in blocks opened by marker lines `# [block: NAME]`, 
     validation     k-fold loop (features + preprocessing inside each fold) -> oof, test_pred
     postprocess    postprocess(oof, test_pred)
     submission     ./submission/submission.csv, ./artifacts/{oof.npy,test_pred.npy,meta.json} (MAE on a
-                   whole-number target: rounded when that scores better, the unrounded predictions
-                   kept beside as *_unrounded.npy), and last the line
+                   whole-number target: rounded when that scores better; for MAE the predictions before
+                   rounding are kept beside as *_unrounded.npy), and last the line
                    `Final Validation Performance: <k-fold OOF score>`
 
 Predictions are P(class 1) vectors for binary tasks, (n, n_classes) matrices for multiclass (class order

@@ -18,8 +18,8 @@ MEMBERS_DIR = Path("members")
 
 def member_predictions(name):
     """A member's (oof, test) predictions; classification as (n, N_CLASSES) probability matrices, several
-    targets as (n, len(TARGETS)) matrices of probabilities or values. A member that rounded its predictions
-    (round_whole_numbers) gives them unrounded: the blend is rounded instead."""
+    targets as (n, len(TARGETS)) matrices of probabilities or values. A member that kept its predictions from
+    before rounding (round_whole_numbers) gives those: the blend is rounded instead."""
     folder = MEMBERS_DIR / name
     kind = "_unrounded" if (folder / "oof_unrounded.npy").exists() and (folder / "test_pred_unrounded.npy").exists() \
         else ""

@@ -773,7 +773,9 @@ Path("artifacts").mkdir(exist_ok=True)
 make_submission(test_pred).to_csv("submission/submission.csv", index=False)
 np.save("artifacts/oof.npy", oof)
 np.save("artifacts/test_pred.npy", test_pred)
-if oof is not unrounded_oof:  # an ensemble blends these, and rounds its blend
+# An ensemble blends these and rounds its blend. Written for every MAE regression, rounded or not, so that a
+# rerun on other data (the final pipeline's) leaves the same files.
+if METRIC == "mae" and not IS_CLASSIFICATION:
     np.save("artifacts/oof_unrounded.npy", unrounded_oof)
     np.save("artifacts/test_pred_unrounded.npy", unrounded_test_pred)
 meta = {"task_kind": TASK["task_kind"], "metric": METRIC, "higher_is_better": HIGHER_IS_BETTER,
