@@ -96,7 +96,9 @@ class Settings:
             least one) while its share of the budget allows: each starts only if the time left is at
             least what the previous step took, and while a block is left to refine. Off by default: on
             dev splits of the eight non-held-out bundled tasks (`eval/bench --dev`, 300 s, one core) 2
-            extra steps scored better on 1, worse on 2 and the same on 5, and left no less budget unused.
+            extra steps scored better on 1, worse on 2 and the same on 5, and left no less budget unused;
+            on two dev count tables (`eval/bench/reports/2026-12-06-dev-counts-mae-300s-1core`) they gave
+            the same scores, every extra plan being within the fold noise.
         inner_steps: plans tried for the chosen block per outer step.
         keep_noise_factor: a refined plan, a merge or an ensemble replaces the script it would improve
             only when its mean per-fold gain, on the same folds, exceeds this many standard errors of

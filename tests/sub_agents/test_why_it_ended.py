@@ -11,9 +11,10 @@ from machine_learning_engineering.sub_agents.submitter.submitter import _why_it_
 from machine_learning_engineering.tools.code_execution import Budget
 
 
-def _run(elapsed_s: float, ensemble_reserve_s: float, attempts: list[Attempt]) -> SimpleNamespace:
+def _run(elapsed_s: float, ensemble_reserve_s: float, attempts: list[Attempt],
+         extra_outer_steps: int = 0) -> SimpleNamespace:
     budget = Budget(600, started=time.monotonic() - elapsed_s)
-    settings = Settings(num_solutions=2, outer_steps=2, inner_steps=3)
+    settings = Settings(num_solutions=2, outer_steps=2, inner_steps=3, extra_outer_steps=extra_outer_steps)
     return SimpleNamespace(budget=budget, settings=settings,
                            runner=SimpleNamespace(solution_budget=budget.less(ensemble_reserve_s)),
                            folder=SimpleNamespace(journal=SimpleNamespace(read=lambda: attempts)))
@@ -33,5 +34,8 @@ def test_candidates_that_spent_the_solutions_share_are_not_called_every_planned_
 
 def test_a_run_that_did_everything_early_says_so():
     why = _why_it_ended(_run(elapsed_s=200, ensemble_reserve_s=60, attempts=[_attempt(1, "candidate")]))
-    assert "every planned step was done" in why
+    assert "every planned step was done (3 candidates, 2 outer x 3 inner refinement steps" in why
+    with_extra = _why_it_ended(_run(elapsed_s=200, ensemble_reserve_s=60, attempts=[_attempt(1, "candidate")],
+                                    extra_outer_steps=2))
+    assert "every planned step was done (3 candidates, 2 (+ up to 2 extra) outer x 3 inner" in with_extra
     assert "too little" in _why_it_ended(_run(elapsed_s=599, ensemble_reserve_s=60, attempts=[]))

@@ -130,8 +130,9 @@ def _why_it_ended(run: RunContext) -> str:
                       if a.phase == "refine" and not (a.failure or "").startswith("not run"))
         return (f"{when}: the solutions' share of it was spent after {refined} of {planned} planned refinement "
                 "steps; the rest was kept for the ensemble (a longer --time-budget refines further).")
-    return (f"{when}: every planned step was done ({settings.num_candidates} candidates, {settings.outer_steps} "
-            f"outer x {settings.inner_steps} inner refinement steps per solution, {settings.ensemble_rounds} "
+    extra = f" (+ up to {settings.extra_outer_steps} extra)" if settings.extra_outer_steps else ""
+    return (f"{when}: every planned step was done ({settings.num_candidates} candidates, {settings.outer_steps}"
+            f"{extra} outer x {settings.inner_steps} inner refinement steps per solution, {settings.ensemble_rounds} "
             "ensemble rounds); more steps (--outer-steps, --extra-outer-steps, --inner-steps) would use the "
             "time left.")
 
