@@ -7,12 +7,13 @@ user folders laid out the same way; an item in a user folder replaces a bundled 
 A YAML file holds one item (a mapping) or several (a list of mappings, or a mapping with one key
 `model_cards`, `recipes` or `ensembles` holding that list).
 
-Conditions (`applies_to` of recipes and strategies, `when` of a card's `param_rules`) are mappings whose
-keys all have to hold for a task brief:
+Conditions (`applies_to` of cards, recipes and strategies, `when` of a card's `param_rules`) are mappings
+whose keys all have to hold for a task brief:
 
     task_kinds: [binary, multiclass, regression]   metrics: [rmse, ...]   prediction_formats: [label, ...]
     families: [lightgbm, ...]   (model families present in the solution; recipes only)
     has_categoricals / has_missing / has_datetime / has_text / has_image: true|false
+    same_scale_features: true|false (pixels: an image task, or a wide table of numbers on one scale)
     nonnegative_target / skewed_target: true|false (regression target statistics from the brief's
         `target` profile; a condition on an unknown statistic holds)
     min_rows / max_rows: n_train bounds      min_numeric: number of numeric feature columns
@@ -37,6 +38,9 @@ import yaml
 BUNDLED_DIR = Path(__file__).resolve().parent
 
 MODALITIES = ("tabular", "image", "text", "audio", "image_to_image")
+# A table with at least this many numeric columns on one scale (see `profile.same_scale_columns`) reads
+# like pixels: a signal's samples, a spectrum, an image flattened into columns.
+SAME_SCALE_MIN_COLUMNS = 50
 TASK_KINDS = ("binary", "multiclass", "regression")
 # A multilabel task fits one binary model per label column, so binary cards, recipes and strategies serve it.
 MODEL_KIND_OF = {"multilabel": "binary"}
@@ -48,13 +52,13 @@ def model_task_kind(task_kind: str | None) -> str | None:
 BLOCKS = ("setup", "preprocessing", "features", "model", "validation", "postprocess", "submission")
 CONDITION_KEYS = (
     "task_kinds", "metrics", "prediction_formats", "families",
-    "has_categoricals", "has_missing", "has_datetime", "has_text", "has_image",
+    "has_categoricals", "has_missing", "has_datetime", "has_text", "has_image", "same_scale_features",
     "nonnegative_target", "skewed_target",
     "min_rows", "max_rows", "min_numeric",
 )
 _LIST_CONDITIONS = ("task_kinds", "metrics", "prediction_formats", "families")
 _BOOL_CONDITIONS = ("has_categoricals", "has_missing", "has_datetime", "has_text", "has_image",
-                    "nonnegative_target", "skewed_target")
+                    "same_scale_features", "nonnegative_target", "skewed_target")
 _INT_CONDITIONS = ("min_rows", "max_rows", "min_numeric")
 
 _STOPWORDS = frozenset(
@@ -82,8 +86,8 @@ class ModelCard:
     Attributes:
         name: unique id, also the default member name in generated code.
         title: human-readable name.
-        modality: the data it reads: tabular, image, text, audio (sound clips) or image_to_image (a
-            pixel-per-row task such as denoising).
+        modalities: the data it reads, one or more of: tabular, image, text, audio (sound clips) or
+            image_to_image (a pixel-per-row task such as denoising). YAML's `modality` is one or a list.
         task_kinds: task kinds the model handles.
         family: model family; refinement recipes target families.
         requires: Python modules the generated code imports.
@@ -95,12 +99,13 @@ class ModelCard:
         param_rules: brief-dependent parameter overrides, applied in order.
         setup_options: options for the setup block (e.g. `image_max_side`).
         priority: prior strength in [0, 1], breaks ties and orders an empty search.
+        applies_to: data conditions (as a recipe's) that must hold for a task before a search offers the card.
         source: the file the card was read from.
     """
 
     name: str
     title: str
-    modality: str
+    modalities: tuple[str, ...]
     task_kinds: tuple[str, ...]
     family: str
     requires: tuple[str, ...]
@@ -111,6 +116,7 @@ class ModelCard:
     param_rules: tuple[ParamRule, ...] = ()
     setup_options: Mapping[str, Any] = field(default_factory=dict)
     priority: float = 0.5
+    applies_to: Mapping[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
     def params_for(self, brief: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -214,6 +220,7 @@ def brief_properties(brief: Mapping[str, Any]) -> dict[str, Any]:
     roles = Counter(c.get("role") for c in columns)
     target = brief.get("target") or {}
     low, skew = target.get("min"), target.get("skew")
+    has_image = bool(brief.get("image_column")) or roles["image"] > 0
     return {
         "task_kind": model_task_kind(brief.get("task_kind")),
         "metric": brief.get("metric"),
@@ -222,7 +229,8 @@ def brief_properties(brief: Mapping[str, Any]) -> dict[str, Any]:
         "has_missing": any(float(c.get("missing_frac") or 0) > 0 for c in columns),
         "has_datetime": roles["datetime"] > 0,
         "has_text": roles["text"] > 0,
-        "has_image": bool(brief.get("image_column")) or roles["image"] > 0,
+        "has_image": has_image,
+        "same_scale_features": has_image or int(brief.get("same_scale_columns") or 0) >= SAME_SCALE_MIN_COLUMNS,
         "n_rows": int(brief.get("n_train") or 0),
         "n_numeric": roles["numeric"],
         "nonnegative_target": None if low is None else float(low) >= 0,
@@ -319,17 +327,21 @@ class Catalog:
         return [c for c in self.cards.values() if c.family == family]
 
     def search_models(self, query: str, *, modality: str | Collection[str] | None = None,
-                      task_kind: str | None = None, k: int = 5, available_only: bool = True) -> list[ModelCard]:
+                      task_kind: str | None = None, brief: Mapping[str, Any] | None = None, k: int = 5,
+                      available_only: bool = True) -> list[ModelCard]:
         """The `k` cards most relevant to `query` (BM25 over name, title, tags, summary).
 
-        Cards failing a filter (one modality or several) are dropped; cards with no query term still follow
-        the matching ones, in order of their prior `priority`, so a vague query still returns sensible models.
+        Cards failing a filter (one modality or several; a card's `applies_to` when `brief` is given) are
+        dropped; cards with no query term still follow the matching ones, in order of their prior
+        `priority`, so a vague query still returns sensible models.
         """
         scores = self._index.scores(_tokens(query))
         modalities = {modality} if isinstance(modality, str) else None if modality is None else set(modality)
         ranked = []
         for card, score in zip(self.cards.values(), scores):
-            if modalities is not None and card.modality not in modalities:
+            if modalities is not None and modalities.isdisjoint(card.modalities):
+                continue
+            if brief is not None and not conditions_hold(card.applies_to, brief):
                 continue
             if task_kind is not None and model_task_kind(task_kind) not in card.task_kinds:
                 continue
@@ -359,7 +371,7 @@ class Catalog:
         """The `k` cards most relevant to `query` among those that suit the brief's data and task kind,
         trying the modalities of `task_modalities(brief)` in turn until one group has cards."""
         for modalities in task_modalities(brief):
-            cards = self.search_models(query, modality=modalities, task_kind=brief.get("task_kind"), k=k)
+            cards = self.search_models(query, modality=modalities, task_kind=brief.get("task_kind"), brief=brief, k=k)
             if cards:
                 return cards
         return []
@@ -503,16 +515,17 @@ def _conditions(value: Any, where: str, name: str) -> dict[str, Any]:
 
 
 _CARD_FIELDS = ("name", "title", "modality", "task_kinds", "family", "requires", "tags", "summary", "params",
-                "code", "param_rules", "setup_options", "priority")
+                "code", "param_rules", "setup_options", "priority", "applies_to")
 
 
 def _parse_card(raw: Mapping[str, Any], path: Path, where: str) -> ModelCard:
     name = _field(raw, "name", where, str)
     where = f"{path} (model card {name!r})"
     _check_unknown(raw, _CARD_FIELDS, where)
-    modality = _field(raw, "modality", where, str)
-    if modality not in MODALITIES:
-        raise CatalogError(f"{where}: field 'modality' must be one of {', '.join(MODALITIES)}, got {modality!r}")
+    modalities = _str_list(raw, "modality", where)
+    if not modalities or not set(modalities) <= set(MODALITIES):
+        raise CatalogError(f"{where}: field 'modality' must be one or a list of {', '.join(MODALITIES)}, "
+                           f"got {raw.get('modality')!r}")
     task_kinds = _str_list(raw, "task_kinds", where, list(TASK_KINDS))
     if not set(task_kinds) <= set(TASK_KINDS):
         raise CatalogError(f"{where}: field 'task_kinds' must only hold {', '.join(TASK_KINDS)}")
@@ -531,7 +544,7 @@ def _parse_card(raw: Mapping[str, Any], path: Path, where: str) -> ModelCard:
     return ModelCard(
         name=name,
         title=_field(raw, "title", where, str, name),
-        modality=modality,
+        modalities=modalities,
         task_kinds=task_kinds,
         family=_field(raw, "family", where, str, name),
         requires=_str_list(raw, "requires", where, []),
@@ -542,6 +555,7 @@ def _parse_card(raw: Mapping[str, Any], path: Path, where: str) -> ModelCard:
         param_rules=tuple(rules),
         setup_options=dict(_field(raw, "setup_options", where, dict, {})),
         priority=float(priority),
+        applies_to=_conditions(raw.get("applies_to"), where, "applies_to"),
         source=path,
     )
 

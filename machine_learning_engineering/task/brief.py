@@ -50,6 +50,7 @@ def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: i
         "n_train": n_train,
         "n_test": profile.get("test", {}).get("n_rows"),
         "columns": columns,
+        "same_scale_columns": profile.get("same_scale_columns", 0),
         "target": profile.get("target"),
         "image_column": images.get("column"),
         "image_folder": images.get("folder"),

@@ -31,6 +31,10 @@ MAX_CLASSES_LISTED = 50
 TEXT_MIN_MEAN_CHARS = 30
 TEXT_MIN_UNIQUE_FRACTION = 0.5
 ROLE_SAMPLE = 200
+# Numeric columns whose ranges are within this factor of the median range share one scale, as pixels, a
+# signal's samples or a spectrum's bands do; such a table is counted as one when they are this share of it.
+SAME_SCALE_FACTOR = 10
+SAME_SCALE_MIN_SHARE = 0.8
 # A date, a time of day, and a time zone as an offset or a name ("2013-11-01 13:18:34 UTC", the taxi fares').
 _DATE_SHAPE = re.compile(r"^\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
                          r"( ?(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$")
@@ -46,6 +50,7 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
     Returns:
         {"train": {file, n_rows, n_cols, profiled_rows}, "test": {file, n_rows, n_cols},
          "columns": [{name, dtype, role, n_unique, missing_frac, examples[, min, max]}],
+         "same_scale_columns": see `same_scale_columns`,
          "target": {columns, kind, ...class counts or mean/std/min/max/skew...},
          "images": {column, folder, test_folder, how, extension, n_images, folders} or None,
          "audio": the same for sound clips (n_images counting the clips) or None,
@@ -69,18 +74,34 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
     roles = {c: "id" for c in task.id_columns if c not in train.columns or c in media_keys
              or _role(train[c], train[c].dropna(), int(train[c].nunique())) != "text"}
     roles.update({c: "target" for c in task.train_target_columns})
+    columns = [_column(train[c], roles.get(c)) for c in train.columns]
     return jsonable({
         "train": {"file": task.train_file.as_posix(), "n_rows": n_train, "n_cols": train.shape[1],
                   "profiled_rows": len(train)},
         "test": {"file": task.test_file.as_posix(), "n_rows": n_test,
                  "n_cols": len(test_columns)},
         "columns_only_in_train": [c for c in train.columns if c not in test_columns],
-        "columns": [_column(train[c], roles.get(c)) for c in train.columns],
+        "columns": columns,
+        "same_scale_columns": same_scale_columns(columns),
         "target": _target(train, task),
         "images": images,
         "audio": audio,
         "inventory": summarise_inventory([*task.files, *task.archived]),
     })
+
+
+def same_scale_columns(columns: list[dict[str, Any]]) -> int:
+    """How many feature columns hold numbers on one scale: numeric columns of more than two values whose
+    range is within `SAME_SCALE_FACTOR` of the median range. 0 unless they make up `SAME_SCALE_MIN_SHARE`
+    of the feature columns (ids, targets and constants aside)."""
+    features = [c for c in columns if c["role"] not in ("id", "target", "constant")]
+    spans = [float(c["max"]) - float(c["min"]) for c in features
+             if c["role"] == "numeric" and c["n_unique"] > 2 and "min" in c]
+    if not spans:
+        return 0
+    typical = float(np.median(spans))
+    count = sum(typical / SAME_SCALE_FACTOR <= span <= typical * SAME_SCALE_FACTOR for span in spans)
+    return count if count >= SAME_SCALE_MIN_SHARE * len(features) else 0
 
 
 def _sample(task: Task, n_rows: int, max_rows: int) -> pd.DataFrame:

@@ -58,10 +58,11 @@ def test_search_ranks_boosting_with_categoricals_first(catalog):
     # Found by what it is good at even where its packages are not installed here.
     meaning = catalog.search_models("semantic similarity", modality="text", k=1, available_only=False)
     assert meaning[0].name == "sentence_embeddings"
-    assert all(c.modality == "tabular" for c in catalog.search_models("", modality="tabular", k=10))
+    assert all("tabular" in c.modalities for c in catalog.search_models("", modality="tabular", k=10))
     assert len(catalog.search_models("", k=3)) == 3
     both = catalog.search_models("text tf-idf", modality=("text", "tabular"), k=10)
-    assert both[0].name == "tfidf_linear" and {c.modality for c in both} == {"text", "tabular"}
+    assert both[0].name == "tfidf_linear" and {"text", "tabular"} <= {m for c in both for m in c.modalities}
+    assert all({"text", "tabular"} & set(c.modalities) for c in both)
 
 
 def test_user_folder_overrides_and_extends(tmp_path):
@@ -72,6 +73,36 @@ def test_user_folder_overrides_and_extends(tmp_path):
     assert catalog.search_models("quantum annealing", k=1)[0].name == "quantum"
     only_cards = load_catalog([tmp_path / "model_cards"])
     assert "quantum" in only_cards.cards
+
+
+def _table_brief(n_train: int, same_scale_columns: int) -> dict:
+    return {"task_kind": "multiclass", "metric": "accuracy", "n_train": n_train,
+            "same_scale_columns": same_scale_columns, "columns": [{"name": "x", "role": "numeric"}]}
+
+
+def test_a_card_is_offered_only_where_its_conditions_hold(tmp_path):
+    card = _card(tmp_path, "quantum", title="Quantum annealer")
+    card.write_text(card.read_text().replace("modality: tabular", "modality: [image, tabular]\n"
+                                             "applies_to: {max_rows: 100, same_scale_features: true}"))
+    catalog = load_catalog([tmp_path])
+    assert catalog.card("quantum").modalities == ("image", "tabular")
+    offered = catalog.search_for_task("quantum annealing", _table_brief(100, 60), k=1)
+    assert [c.name for c in offered] == ["quantum"]
+    assert "quantum" not in [c.name for c in catalog.search_for_task("quantum annealing", _table_brief(101, 60), k=20)]
+    assert "quantum" not in [c.name for c in catalog.search_for_task("quantum annealing", _table_brief(100, 49), k=20)]
+    # An image task's pixels are on one scale.
+    images = {**_table_brief(100, 0), "image_column": "path", "columns": [{"name": "path", "role": "image"}]}
+    assert catalog.search_for_task("quantum annealing", images, k=1)[0].name == "quantum"
+
+
+def test_the_pixel_svm_reads_tables_of_one_scale_within_its_row_limit():
+    catalog = load_catalog()
+    def offered(n_train: int, same_scale_columns: int) -> bool:
+        found = catalog.search_for_task("svm pixels", _table_brief(n_train, same_scale_columns), k=20)
+        return "pixel_svm" in [c.name for c in found]
+
+    assert offered(4000, 600) and offered(10_000, 50)
+    assert not offered(4000, 0) and not offered(10_001, 600)
 
 
 def test_card_with_missing_module_is_skipped(tmp_path):
@@ -85,6 +116,9 @@ def test_bad_files_are_reported_with_file_and_field(tmp_path):
     bad = _card(tmp_path, "broken")
     bad.write_text(bad.read_text().replace("modality: tabular", "modality: smell"))
     with pytest.raises(CatalogError, match=r"broken\.yaml.*'modality'"):
+        load_catalog([tmp_path])
+    bad.write_text(bad.read_text().replace("modality: smell", "modality: tabular\napplies_to: {has_gpu: true}"))
+    with pytest.raises(CatalogError, match=r"broken\.yaml.*applies_to\.has_gpu is not a known condition"):
         load_catalog([tmp_path])
     bad.write_text("name: [unclosed\n")
     with pytest.raises(CatalogError, match=r"broken\.yaml: not valid YAML"):

@@ -24,6 +24,7 @@ from machine_learning_engineering.models.offline.composer import (
     parse_ablation,
     replace_block,
 )
+from machine_learning_engineering.models.offline.roles.retrieval import search_query
 from machine_learning_engineering.tools.script_output import REUSED_FIT, reused_fit_seconds
 
 from . import workspaces
@@ -335,6 +336,16 @@ def test_pixels_as_features_on_images(digits, catalog):
     run = run_script(root, "pixels", candidate_script(brief, catalog.card("pixel_svm")))
     assert run.score > 0.8
     assert "loaded images as (1, 8, 8)" in run.stdout
+    check_outputs(run, brief)
+
+
+def test_a_table_of_pixel_columns_retrieves_the_pixel_svm_first_and_it_runs(tmp_path, catalog):
+    brief = workspaces.digits_table_task(tmp_path)
+    assert brief["same_scale_columns"] >= 50 and brief["image_column"] is None
+    found = catalog.search_for_task(search_query(brief), brief, k=6)
+    assert found[0].name == "pixel_svm" and "lightgbm" in [c.name for c in found]
+    run = run_script(tmp_path, "pixel_table", candidate_script(brief, found[0]))
+    assert run.score > 0.95
     check_outputs(run, brief)
 
 

@@ -152,6 +152,21 @@ def digits_image_task(workspace: Path, n: int = 200) -> dict:
                   {"image": "image"}, len(test), image_column="image")
 
 
+def digits_table_task(workspace: Path) -> dict:
+    """Multiclass table of 64 pixel columns (8x8 digits flattened, 0-16 each), accuracy; its brief comes from
+    the task loader and profiler, as a run's does."""
+    from machine_learning_engineering.task import load_task, profile_task
+    from machine_learning_engineering.task.brief import make_brief
+
+    data = datasets.load_digits(as_frame=True)
+    full = data.frame.rename(columns={"target": "label"})
+    train, test = _write(workspace, full, "label", stratify=True)
+    pd.DataFrame({"id": test["id"], "label": 0}).to_csv(workspace / "input/sample_submission.csv", index=False)
+    (workspace / "input/description.md").write_text("# Digits\n\nEach row is an 8x8 image of a digit, one column "
+                                                    "per pixel. Submissions are evaluated on accuracy.\n")
+    task = load_task(workspace / "input")
+    return make_brief(task, profile_task(task), n_folds=3, seed=7)
+
 
 def zipped_digits_task(workspace: Path, n_train: int = 150, n_test: int = 50) -> tuple[dict, np.ndarray]:
     """aerial-cactus's layout with 8x8 digits: images inside train.zip/train/ and test.zip/test/, the same

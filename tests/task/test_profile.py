@@ -118,3 +118,43 @@ def test_a_submission_key_holding_free_text_is_profiled_as_text(make_task):
     assert set(task.id_columns) == {"Date", "Comment"}
     roles = {c["name"]: c["role"] for c in profile_task(task)["columns"]}
     assert roles == {"Insult": "target", "Date": "id", "Comment": "text"}
+
+
+def _signal_frames(extra: dict[str, float] | None = None, n: int = 80, width: int = 60) -> dict[str, pd.DataFrame]:
+    """Noisy sine waves sampled in `width` columns (one scale), plus columns `name: factor` that repeat a
+    sample on another scale (factor 0 makes a 0/1 flag of its sign)."""
+    rng = np.random.default_rng(3)
+    waves = np.sin(np.linspace(0, 6, width)[None, :] * rng.uniform(1, 3, (n, 1))) + rng.normal(0, 0.1, (n, width))
+    frame = pd.DataFrame(waves, columns=[f"t{i:02d}" for i in range(width)])
+    for i, (name, factor) in enumerate((extra or {}).items()):
+        frame[name] = frame[f"t{i:02d}"] * factor if factor else (frame[f"t{i:02d}"] > 0).astype(int)
+    frame.insert(0, "id", range(n))
+    frame["label"] = rng.choice(["fast", "slow"], n)
+    test = frame.drop(columns="label").iloc[:10].assign(id=range(n, n + 10))
+    return {"train": frame, "test": test, "sample": pd.DataFrame({"id": test["id"], "label": "fast"}),
+            "answers": pd.DataFrame({"id": test["id"], "label": "slow"})}
+
+
+def test_a_table_of_numbers_on_one_scale_says_how_many_columns_share_it(make_task):
+    def same_scale(name: str, extra: dict[str, float] | None = None) -> int:
+        task = load_task(make_task(name, _signal_frames(extra), description="Evaluated with accuracy."))
+        brief = make_brief(task, profile_task(task))
+        return brief["same_scale_columns"]
+
+    assert same_scale("signal") == 60
+    # 0/1 flags and a few columns within 10 times the typical range still leave a table of one scale.
+    assert same_scale("flags", {"up": 0, "up2": 0, "tenfold": 5.0}) == 61
+    # 16 columns on a 1000 times larger scale: 60 of 76 columns (under 80%) is not one scale.
+    assert same_scale("mixed", {f"big{i}": 1000.0 for i in range(16)}) == 0
+
+
+def test_a_table_of_measurements_in_many_units_is_not_one_scale(make_task):
+    from sklearn.datasets import load_breast_cancer
+
+    frame = load_breast_cancer(as_frame=True).frame.rename(columns=lambda c: c.replace(" ", "_"))
+    frame.insert(0, "id", range(len(frame)))
+    test = frame.drop(columns="target").iloc[:20]
+    frames = {"train": frame.iloc[20:], "test": test, "sample": pd.DataFrame({"id": test["id"], "target": 0}),
+              "answers": pd.DataFrame({"id": test["id"], "target": frame["target"].iloc[:20]})}
+    task = load_task(make_task("cells", frames, description="Evaluated with accuracy."))
+    assert profile_task(task)["same_scale_columns"] == 0  # areas in hundreds, smoothness near 0.1

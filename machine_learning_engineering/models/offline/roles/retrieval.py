@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from ....knowledge import Catalog
+from ....knowledge.catalog import brief_properties
 from ....protocol import ModelListAnswer
 from ....state import RetrievedModel
 from ....sub_agents.retriever.prompt import RetrievalRequest
@@ -48,7 +49,7 @@ def _lead_model_then_table_model(models: list, catalog: Catalog, modality: str) 
     `modality` models first, and the table beside them needs a model that reads it (trees) among the first."""
     def is_lead(model: dict) -> bool:
         card = catalog.cards.get(model.get("name"))
-        return card is not None and card.modality == modality
+        return card is not None and modality in card.modalities
 
     table = next((m for m in models[1:] if not is_lead(m)), None)
     if table is None or not is_lead(models[0]):
@@ -69,6 +70,8 @@ def search_query(brief: dict) -> str:
         kind = "image to image denoising pixels fully convolutional tabular gradient boosting large data"
     elif "text" in roles:
         kind = "text nlp tf-idf n-grams"
+    elif brief_properties(brief)["same_scale_features"]:  # pixels or a signal in columns: an SVM, then trees
+        kind = "same scale features pixels svm tabular fast gradient boosting"
     else:
         kind = "tabular gradient boosting"
     words = [kind, brief["task_kind"], "classification" if brief["task_kind"] != "regression" else "regression",
