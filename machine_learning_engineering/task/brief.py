@@ -28,7 +28,8 @@ def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: i
     audio = profile.get("audio") or {}
     columns = []
     for column in profile.get("columns", [])[:MAX_COLUMNS]:
-        entry = {k: column[k] for k in ("name", "role", "dtype", "n_unique", "missing_frac", "examples") if k in column}
+        entry = {k: column[k] for k in ("name", "role", "dtype", "n_unique", "missing_frac", "examples", "code_length")
+                 if k in column}
         entry["role"] = ROLE_NAMES.get(entry.get("role"), entry.get("role"))
         columns.append(entry)
     brief = {

@@ -35,6 +35,15 @@ ROLE_SAMPLE = 200
 # signal's samples or a spectrum's bands do; such a table is counted as one when they are this share of it.
 SAME_SCALE_FACTOR = 10
 SAME_SCALE_MIN_SHARE = 0.8
+# A categorical column of many levels that nearly all have one short length, with letters beyond hex
+# digits, is a code ("BAACBAHDGC"). Where its whole values are too rare to learn from (10 rows or fewer
+# each on average), its characters by position can carry what the whole spreads too thin. Hex strings
+# are left alone: they are hashes, whose characters mean nothing.
+CODE_MIN_LEVELS = 50
+CODE_MIN_LEVEL_SHARE = 0.1
+CODE_LENGTHS = (2, 16)
+CODE_MIN_SHARE = 0.95
+_HEX = frozenset("0123456789abcdefABCDEF")
 # A date, a time of day, and a time zone as an offset or a name ("2013-11-01 13:18:34 UTC", the taxi fares').
 _DATE_SHAPE = re.compile(r"^\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
                          r"( ?(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$")
@@ -49,7 +58,7 @@ def profile_task(task: Task, max_rows: int = 200_000) -> dict[str, Any]:
 
     Returns:
         {"train": {file, n_rows, n_cols, profiled_rows}, "test": {file, n_rows, n_cols},
-         "columns": [{name, dtype, role, n_unique, missing_frac, examples[, min, max]}],
+         "columns": [{name, dtype, role, n_unique, missing_frac, examples[, min, max][, code_length]}],
          "same_scale_columns": see `same_scale_columns`,
          "target": {columns, kind, ...class counts or mean/std/min/max/skew...},
          "images": {column, folder, test_folder, how, extension, n_images, folders} or None,
@@ -126,7 +135,24 @@ def _column(series: pd.Series, role: Optional[str]) -> dict[str, Any]:
     }
     if _is_number(series) and len(values):
         info["min"], info["max"] = values.min(), values.max()
+    many_levels = n_unique >= max(CODE_MIN_LEVELS, CODE_MIN_LEVEL_SHARE * len(values))
+    if info["role"] == "categorical" and many_levels:
+        length = code_length(values)
+        if length is not None:
+            info["code_length"] = length
     return info
+
+
+def code_length(values: pd.Series) -> Optional[int]:
+    """The length of the codes `values` holds (see `CODE_MIN_LEVELS`), or None when they are not codes."""
+    text = values.astype(str).head(20_000)
+    lengths = text.str.len()
+    length = int(lengths.mode().iloc[0])
+    if not CODE_LENGTHS[0] <= length <= CODE_LENGTHS[1] or (lengths == length).mean() < CODE_MIN_SHARE:
+        return None
+    characters = set("".join(text.head(2_000)))
+    has_letters = any(c.isalpha() for c in characters)
+    return length if has_letters and not characters <= _HEX else None
 
 
 def _is_number(series: pd.Series) -> bool:

@@ -349,6 +349,19 @@ def test_a_table_of_pixel_columns_retrieves_the_pixel_svm_first_and_it_runs(tmp_
     check_outputs(run, brief)
 
 
+def test_a_code_column_is_read_by_its_characters(tmp_path, catalog):
+    brief = workspaces.codes_task(tmp_path)
+    code = next(c for c in brief["columns"] if c["name"] == "code")
+    assert code["role"] == "categorical" and code["code_length"] == 8 and code["n_unique"] > 0.9 * brief["n_train"]
+    run = run_script(tmp_path, "codes", candidate_script(brief, catalog.card("lightgbm")))
+    assert run.score > 0.9  # the label is one character of the code
+    check_outputs(run, brief)
+    # Read as one category of nearly unique levels, the code tells the model nothing.
+    whole = {**brief, "columns": [{k: v for k, v in c.items() if k != "code_length"} for c in brief["columns"]]}
+    blind = run_script(tmp_path, "codes_whole", candidate_script(whole, catalog.card("lightgbm")))
+    assert blind.score < 0.7
+
+
 @pytest.mark.parametrize("card", ["image_features", "pixel_svm"])
 def test_images_inside_archives_in_split_folders_without_a_test_table(tmp_path, catalog, card):
     brief, test_digits = workspaces.zipped_digits_task(tmp_path)

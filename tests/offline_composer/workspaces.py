@@ -168,6 +168,27 @@ def digits_table_task(workspace: Path) -> dict:
     return make_brief(task, profile_task(task), n_folds=3, seed=7)
 
 
+def codes_task(workspace: Path, n: int = 1200, seed: int = 0) -> dict:
+    """Binary task whose label is read from one character of an 8-letter code that is nearly unique per
+    row ("BAACBAHD"), beside a noise column; roc_auc. Its brief comes from the loader and profiler."""
+    from machine_learning_engineering.task import load_task, profile_task
+    from machine_learning_engineering.task.brief import make_brief
+
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("ABCDEFGHIJKLMNOPQRST"))
+    weights = 0.7 ** np.arange(len(letters))
+    codes = rng.choice(letters, size=(n, 8), p=weights / weights.sum())
+    label = np.isin(codes[:, 2], ["A", "B"]) ^ (rng.random(n) < 0.05)
+    full = pd.DataFrame({"code": ["".join(row) for row in codes], "noise": rng.normal(size=n),
+                         "label": label.astype(int)})
+    train, test = _write(workspace, full, "label", stratify=True)
+    pd.DataFrame({"id": test["id"], "label": 0.5}).to_csv(workspace / "input/sample_submission.csv", index=False)
+    (workspace / "input/description.md").write_text("# Codes\n\nPredict the probability that label is 1. "
+                                                    "Submissions are evaluated on area under the ROC curve.\n")
+    task = load_task(workspace / "input")
+    return make_brief(task, profile_task(task), n_folds=3, seed=7)
+
+
 def zipped_digits_task(workspace: Path, n_train: int = 150, n_test: int = 50) -> tuple[dict, np.ndarray]:
     """aerial-cactus's layout with 8x8 digits: images inside train.zip/train/ and test.zip/test/, the same
     names in both (only the folder tells them apart), ids that read as numbers (3e3), no test table (the

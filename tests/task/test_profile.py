@@ -158,3 +158,29 @@ def test_a_table_of_measurements_in_many_units_is_not_one_scale(make_task):
               "answers": pd.DataFrame({"id": test["id"], "target": frame["target"].iloc[:20]})}
     task = load_task(make_task("cells", frames, description="Evaluated with accuracy."))
     assert profile_task(task)["same_scale_columns"] == 0  # areas in hundreds, smoothness near 0.1
+
+
+def test_codes_of_rare_values_are_told_apart_from_hashes_words_and_common_codes(make_task):
+    rng = np.random.default_rng(5)
+    n = 400
+
+    def strings(alphabet: str, length: int, size: int = n) -> list[str]:
+        return ["".join(row) for row in rng.choice(list(alphabet), size=(size, length))]
+
+    airports = strings("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 3, 30)
+    train = pd.DataFrame({
+        "id": range(n),
+        "code": strings("ABCDEFGHIJKLMNOPQRST", 10),  # nearly every value once
+        "hash": strings("0123456789abcdef", 8),  # hex: a hash, not a code
+        "word": [w * int(k) for w, k in zip(strings("abcdefghij", 2), rng.integers(1, 6, n))],  # lengths vary
+        "airport": rng.choice(airports, n),  # 30 codes, 13 rows each on average: learnt whole
+        "label": rng.choice(["yes", "no"], n),
+    })
+    test = train.drop(columns="label").iloc[:10].assign(id=range(n, n + 10))
+    frames = {"train": train, "test": test, "sample": pd.DataFrame({"id": test["id"], "label": "yes"}),
+              "answers": pd.DataFrame({"id": test["id"], "label": "no"})}
+    task = load_task(make_task("codes", frames, description="Evaluated with accuracy."))
+    brief = make_brief(task, profile_task(task))
+    columns = {c["name"]: c for c in brief["columns"]}
+    assert {name for name, c in columns.items() if "code_length" in c} == {"code"}
+    assert columns["code"]["code_length"] == 10 and columns["code"]["role"] == "categorical"

@@ -150,6 +150,8 @@ def task_dict(brief: Mapping[str, Any]) -> dict[str, Any]:
         "categorical_columns": by_role["categorical"],
         "text_columns": by_role["text"],
         "datetime_columns": by_role["datetime"],
+        "code_columns": {c["name"]: int(c["code_length"]) for c in columns
+                         if c.get("code_length") and c["name"] in by_role["categorical"]},
         "image_column": brief.get("image_column"),
         "image_folder": brief.get("image_folder"),
         "test_image_folder": brief.get("test_image_folder") or brief.get("image_folder"),

@@ -573,6 +573,19 @@ def days_since_epoch(series):
     return ((stamps - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(days=1)).to_numpy(dtype=float)
 
 
+def code_characters(col, train_codes, test_codes, out_tr, out_te):
+    """Adds a code column's characters by position (categories of the train rows' characters) and its
+    count of distinct characters: a code's parts ("BAACBAHDGC") often carry what its many rare whole
+    values spread too thin."""
+    for i in range(TASK["code_columns"][col]):
+        tr, te = train_codes.str[i], test_codes.str[i]
+        levels = sorted(tr.dropna().unique())
+        out_tr[f"{col}_char{i}"] = pd.Categorical(tr, categories=levels)
+        out_te[f"{col}_char{i}"] = pd.Categorical(te, categories=levels)
+    for codes, out in ((train_codes, out_tr), (test_codes, out_te)):
+        out[f"{col}_distinct_chars"] = codes.map(lambda v: len(set(v)) if isinstance(v, str) else np.nan).to_numpy(dtype=float)
+
+
 def text_components(train_text, test_text):
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -594,8 +607,8 @@ def preprocess(train_df, test_df):
     """Encodes features, fit on the train rows only.
 
     Numbers -> float (NaN kept: the models handle it); categoricals -> pandas category dtype whose
-    categories are the train levels by frequency (unseen levels -> NaN); datetimes -> days since 1970;
-    text -> TF-IDF SVD components.
+    categories are the train levels by frequency (unseen levels -> NaN), and a code's characters by
+    position besides; datetimes -> days since 1970; text -> TF-IDF SVD components.
     """
     for step in PREPROCESS_STEPS:
         train_df, test_df = step(train_df, test_df)
@@ -624,6 +637,8 @@ def preprocess(train_df, test_df):
             else:
                 out_tr[col] = pd.Categorical(tr, categories=levels)
                 out_te[col] = pd.Categorical(te, categories=levels)
+            if col in TASK["code_columns"]:
+                code_characters(col, tr, te, out_tr, out_te)
         else:
             out_tr[col] = pd.to_numeric(tr, errors="coerce").astype(float).replace([np.inf, -np.inf], np.nan).to_numpy()
             out_te[col] = pd.to_numeric(te, errors="coerce").astype(float).replace([np.inf, -np.inf], np.nan).to_numpy()
