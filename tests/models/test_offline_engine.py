@@ -136,9 +136,9 @@ def test_planner_builds_on_history_and_stops_when_out_of_ideas(engine, brief):
         pytest.fail("the planner never ran out of recipes")
 
 
-def _choose(engine, brief, code: str, output: str):
+def _choose(engine, brief, code: str, output: str, refined: tuple[str, ...] = ()):
     request = BlockChoiceRequest(brief=brief, description="desc", code=code, ablation_output=output,
-                                 refined_blocks=[], recipes={})
+                                 refined_blocks=list(refined), recipes={})
     return request.answer_text(_ask(engine, request).text)
 
 
@@ -161,6 +161,15 @@ def test_the_block_chooser_says_when_no_block_matters(engine, brief):
     assert "No block's ablation moved the score beyond 2 times its fold noise" in answer.summary
     assert "most influential" not in answer.summary
     assert answer.block == "model"  # by experience, the block most often worth refining
+
+    # A block that stands out but cannot be refined again is named, not called noise.
+    closed = _choose(engine, brief, code, "Ablation baseline -> 0.95\n"
+                     "Ablation result: features -> 0.80\nAblation noise: features -> 0.01\n"
+                     "Ablation result: model -> 0.951\nAblation noise: model -> 0.002\n", refined=("features",))
+    assert closed.summary.endswith("`features` moved the score beyond 2 times its fold noise, but is refined already "
+                                   "or has no recipe left to try; refining `model`, the block most often worth it "
+                                   "among the others.")
+    assert closed.block == "model"
 
     failed = _choose(engine, brief, code, "Ablation baseline -> 0.95\nAblation result: model -> nan\n")
     assert failed.summary.startswith("The ablation gave no usable scores") and failed.block == "model"

@@ -55,10 +55,16 @@ def choose_block(request: BlockChoiceRequest, catalog: Catalog, _: Mapping[str, 
                f"{_noise_text(noise.get(block))}, the most of the blocks not yet refined.")
     else:
         block = max(open_blocks, key=experience)
-        why = (f"No block's ablation moved the score beyond {NOISE_FACTOR:g} times its fold noise, so the "
-               f"study does not say which block matters; refining `{block}`, the block most often worth it."
-               if any(measured(b) is not None for b in blocks) else
-               f"The ablation gave no usable scores; refining `{block}`, the block most often worth it.")
+        closed = [b for b in blocks if b not in open_blocks and matters(b)]
+        if closed:
+            why = (f"{', '.join(f'`{b}`' for b in closed)} moved the score beyond {NOISE_FACTOR:g} times its "
+                   f"fold noise, but is refined already or has no recipe left to try; refining `{block}`, the "
+                   f"block most often worth it among the others.")
+        elif any(measured(b) is not None for b in blocks):
+            why = (f"No block's ablation moved the score beyond {NOISE_FACTOR:g} times its fold noise, so the "
+                   f"study does not say which block matters; refining `{block}`, the block most often worth it.")
+        else:
+            why = f"The ablation gave no usable scores; refining `{block}`, the block most often worth it."
     recipe = applicable_recipes(code, block, brief, catalog)[0]
     impacts = ", ".join(f"{b}: {measured(b):.4g}{_noise_text(noise.get(b))}" for b in blocks
                         if measured(b) is not None)
