@@ -144,7 +144,7 @@ def test_recipe_and_ensemble_filters(catalog):
              "columns": [{"name": "a", "role": "numeric", "missing_frac": 0.0},
                          {"name": "b", "role": "numeric", "missing_frac": 0.1}]}
     features = {r.name for r in catalog.recipes_for("features", brief=brief)}
-    assert "numeric_interactions" in features and "date_parts" not in features and "target_encoding" not in features
+    assert "numeric_interactions" in features and "text_statistics" not in features and "target_encoding" not in features
     assert "missing_indicators" in {r.name for r in catalog.recipes_for("preprocessing", brief=brief)}
     lgbm = {r.name for r in catalog.recipes_for("model", family="lightgbm", brief=brief)}
     assert "regularise_trees" in lgbm and "knn_more_neighbours" not in lgbm and "balanced_class_weights" not in lgbm

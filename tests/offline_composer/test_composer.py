@@ -86,11 +86,11 @@ def test_settings_and_step_recipes(catalog, brief, regression_brief):
     with pytest.raises(ValueError, match="does not apply"):
         apply_recipe(candidate_script(brief, catalog.card("lightgbm")), catalog.recipe("log_target"), brief)
     code = candidate_script(brief, catalog.card("catboost"))
-    stepped = apply_recipe(code, catalog.recipe("date_parts"), brief)
+    stepped = apply_recipe(code, catalog.recipe("text_statistics"), brief)
     stepped = apply_recipe(stepped, catalog.recipe("target_encoding"), brief)
-    assert "FEATURE_STEPS = [date_parts, target_encoding]" in stepped
+    assert "FEATURE_STEPS = [text_statistics, target_encoding]" in stepped
     with pytest.raises(ValueError, match="already applied"):
-        apply_recipe(stepped, catalog.recipe("date_parts"), brief)
+        apply_recipe(stepped, catalog.recipe("text_statistics"), brief)
     ast.parse(stepped)
 
 
@@ -104,13 +104,13 @@ def test_code_recipe_replaces_its_block(catalog, brief):
 def test_applicable_recipes_follow_models_and_data(catalog, brief, regression_brief):
     code = candidate_script(brief, catalog.card("lightgbm"))
     names = {b: [r.name for r in applicable_recipes(code, b, brief, catalog)] for b in BLOCK_ORDER}
-    assert {"date_parts", "text_statistics", "target_encoding"} <= set(names["features"])
+    assert {"text_statistics", "target_encoding"} <= set(names["features"])
     assert "missing_indicators" in names["preprocessing"]
     assert "knn_more_neighbours" not in names["model"] and "regularise_trees" in names["model"]
     assert names["postprocess"] == ["threshold_tuning"]
     reg = candidate_script(regression_brief, catalog.card("linear"))
     reg_names = [r.name for r in applicable_recipes(reg, "features", regression_brief, catalog)]
-    assert "date_parts" not in reg_names and "numeric_interactions" in reg_names
+    assert "text_statistics" not in reg_names and "numeric_interactions" in reg_names
     assert [r.name for r in applicable_recipes(reg, "postprocess", regression_brief, catalog)] == ["clip_to_train_range"]
 
 
@@ -148,7 +148,7 @@ def test_ablation_script_variants(catalog, brief):
     fresh = ablation_script(code, brief, catalog)
     compile(fresh, "ablation", "exec")
     assert "UNCHANGED = ['features', 'model', 'postprocess']" in fresh
-    tuned = apply_recipe(apply_recipe(code, catalog.recipe("regularise_trees"), brief), catalog.recipe("date_parts"), brief)
+    tuned = apply_recipe(apply_recipe(code, catalog.recipe("regularise_trees"), brief), catalog.recipe("text_statistics"), brief)
     script = ablation_script(tuned, brief, catalog)
     assert "UNCHANGED = ['postprocess']" in script
     assert "VARIANTS['model']" in script and "VARIANTS['features']" in script

@@ -134,6 +134,20 @@ def mixed_task(workspace: Path, n: int = 600, seed: int = 0) -> dict:
     return _brief("mixed", "binary", "accuracy", "label", "label", ["no", "yes"], train, roles, len(test))
 
 
+def office_hours_task(workspace: Path, n: int = 800, seed: int = 0) -> dict:
+    """Binary task: was a message sent in office hours (9-17)? Timestamps over two years, one noise column;
+    roc_auc with P(yes) submitted."""
+    rng = np.random.default_rng(seed)
+    sent = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 730 * 86400, n), unit="s")
+    label = ((sent.hour >= 9) & (sent.hour < 17)) ^ (rng.random(n) < 0.03)
+    full = pd.DataFrame({"sent": sent.strftime("%Y-%m-%d %H:%M:%S"), "noise": rng.normal(size=n),
+                         "label": label.astype(int)})
+    train, test = _write(workspace, full, "label", stratify=True)
+    pd.DataFrame({"id": test["id"], "label": 0.5}).to_csv(workspace / "input/sample_submission.csv", index=False)
+    return _brief("office-hours", "binary", "roc_auc", "probability", "label", [0, 1], train,
+                  {"sent": "datetime"}, len(test))
+
+
 def digits_image_task(workspace: Path, n: int = 200) -> dict:
     """Multiclass image task: 8x8 digit PNGs under input/images, accuracy."""
     from PIL import Image

@@ -568,9 +568,14 @@ def is_categorical_column(name, series):
     return name in TASK["categorical_columns"] or not pd.api.types.is_numeric_dtype(series)
 
 
-def days_since_epoch(series):
+def date_columns(col, series, out):
+    """Adds a datetime column as days since 1970 and as its calendar parts: seasons, weekdays and hours are
+    then single splits instead of being buried in a timestamp."""
     stamps = parse_dates(series)
-    return ((stamps - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    out[col] = ((stamps - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    for part in ("year", "month", "day", "dayofweek", "dayofyear", "hour"):
+        out[f"{col}_{part}"] = getattr(stamps.dt, part).astype(float).to_numpy()
+    out[f"{col}_weekend"] = (stamps.dt.dayofweek >= 5).astype(float).to_numpy()
 
 
 def code_characters(col, train_codes, test_codes, out_tr, out_te):
@@ -608,7 +613,7 @@ def preprocess(train_df, test_df):
 
     Numbers -> float (NaN kept: the models handle it); categoricals -> pandas category dtype whose
     categories are the train levels by frequency (unseen levels -> NaN), and a code's characters by
-    position besides; datetimes -> days since 1970; text -> TF-IDF SVD components.
+    position besides; datetimes -> days since 1970 and calendar parts; text -> TF-IDF SVD components.
     """
     for step in PREPROCESS_STEPS:
         train_df, test_df = step(train_df, test_df)
@@ -621,7 +626,8 @@ def preprocess(train_df, test_df):
         if col in MEDIA_COLUMNS:
             continue
         if col in TASK["datetime_columns"]:
-            out_tr[col], out_te[col] = days_since_epoch(tr), days_since_epoch(te)
+            date_columns(col, tr, out_tr)
+            date_columns(col, te, out_te)
         elif col in TASK["text_columns"]:
             comps_tr, comps_te = text_components(tr, te)
             for j in range(comps_tr.shape[1]):
