@@ -166,28 +166,29 @@ def digits_image_task(workspace: Path, n: int = 200) -> dict:
                   {"image": "image"}, len(test), image_column="image")
 
 
-def digits_table_task(workspace: Path) -> dict:
-    """Multiclass table of 64 pixel columns (8x8 digits flattened, 0-16 each), accuracy; its brief comes from
-    the task loader and profiler, as a run's does."""
+def _profiled_brief(workspace: Path, description: str) -> dict:
+    """The brief of the task written under `workspace/input`, from the task loader and profiler as a run's."""
     from machine_learning_engineering.task import load_task, profile_task
     from machine_learning_engineering.task.brief import make_brief
 
-    data = datasets.load_digits(as_frame=True)
-    full = data.frame.rename(columns={"target": "label"})
-    train, test = _write(workspace, full, "label", stratify=True)
-    pd.DataFrame({"id": test["id"], "label": 0}).to_csv(workspace / "input/sample_submission.csv", index=False)
-    (workspace / "input/description.md").write_text("# Digits\n\nEach row is an 8x8 image of a digit, one column "
-                                                    "per pixel. Submissions are evaluated on accuracy.\n")
+    (workspace / "input/description.md").write_text(description)
     task = load_task(workspace / "input")
     return make_brief(task, profile_task(task), n_folds=3, seed=7)
 
 
+def digits_table_task(workspace: Path) -> dict:
+    """Multiclass table of 64 pixel columns (8x8 digits flattened, 0-16 each), accuracy; profiled."""
+    data = datasets.load_digits(as_frame=True)
+    full = data.frame.rename(columns={"target": "label"})
+    train, test = _write(workspace, full, "label", stratify=True)
+    pd.DataFrame({"id": test["id"], "label": 0}).to_csv(workspace / "input/sample_submission.csv", index=False)
+    return _profiled_brief(workspace, "# Digits\n\nEach row is an 8x8 image of a digit, one column per pixel. "
+                                      "Submissions are evaluated on accuracy.\n")
+
+
 def codes_task(workspace: Path, n: int = 1200, seed: int = 0) -> dict:
     """Binary task whose label is read from one character of an 8-letter code that is nearly unique per
-    row ("BAACBAHD"), beside a noise column; roc_auc. Its brief comes from the loader and profiler."""
-    from machine_learning_engineering.task import load_task, profile_task
-    from machine_learning_engineering.task.brief import make_brief
-
+    row ("BAACBAHD"), beside a noise column; roc_auc; profiled."""
     rng = np.random.default_rng(seed)
     letters = np.array(list("ABCDEFGHIJKLMNOPQRST"))
     weights = 0.7 ** np.arange(len(letters))
@@ -197,10 +198,8 @@ def codes_task(workspace: Path, n: int = 1200, seed: int = 0) -> dict:
                          "label": label.astype(int)})
     train, test = _write(workspace, full, "label", stratify=True)
     pd.DataFrame({"id": test["id"], "label": 0.5}).to_csv(workspace / "input/sample_submission.csv", index=False)
-    (workspace / "input/description.md").write_text("# Codes\n\nPredict the probability that label is 1. "
-                                                    "Submissions are evaluated on area under the ROC curve.\n")
-    task = load_task(workspace / "input")
-    return make_brief(task, profile_task(task), n_folds=3, seed=7)
+    return _profiled_brief(workspace, "# Codes\n\nPredict the probability that label is 1. Submissions are "
+                                      "evaluated on area under the ROC curve.\n")
 
 
 def zipped_digits_task(workspace: Path, n_train: int = 150, n_test: int = 50) -> tuple[dict, np.ndarray]:
