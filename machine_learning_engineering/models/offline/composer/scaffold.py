@@ -588,7 +588,8 @@ def code_characters(col, train_codes, test_codes, out_tr, out_te):
         out_tr[f"{col}_char{i}"] = pd.Categorical(tr, categories=levels)
         out_te[f"{col}_char{i}"] = pd.Categorical(te, categories=levels)
     for codes, out in ((train_codes, out_tr), (test_codes, out_te)):
-        out[f"{col}_distinct_chars"] = codes.map(lambda v: len(set(v)) if isinstance(v, str) else np.nan).to_numpy(dtype=float)
+        distinct = codes.map(lambda v: len(set(v)) if isinstance(v, str) else np.nan)
+        out[f"{col}_distinct_chars"] = distinct.to_numpy(dtype=float)
 
 
 def text_components(train_text, test_text):
