@@ -361,6 +361,15 @@ def test_a_code_column_is_read_by_its_characters(tmp_path, catalog):
     assert blind.score < 0.7
 
 
+def test_a_script_written_before_codes_were_read_still_runs_the_rare_level_recipe(mixed, catalog):
+    root, brief = mixed  # a resumed run applies today's recipes to the scripts it kept
+    code = candidate_script(brief, catalog.card("lightgbm")).replace("    'code_columns': {},\n", "", 1)
+    assert "'code_columns'" not in code
+    run = run_script(root, "before_codes", apply_recipe(code, catalog.recipe("rare_category_grouping"), brief))
+    assert run.score > 0.55
+    check_outputs(run, brief)
+
+
 @pytest.mark.parametrize("card", ["image_features", "pixel_svm"])
 def test_images_inside_archives_in_split_folders_without_a_test_table(tmp_path, catalog, card):
     brief, test_digits = workspaces.zipped_digits_task(tmp_path)

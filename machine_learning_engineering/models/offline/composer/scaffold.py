@@ -644,7 +644,7 @@ def preprocess(train_df, test_df):
             else:
                 out_tr[col] = pd.Categorical(tr, categories=levels)
                 out_te[col] = pd.Categorical(te, categories=levels)
-            if col in TASK["code_columns"]:
+            if col in TASK.get("code_columns", {}):  # scripts written before codes were read have none
                 code_characters(col, tr, te, out_tr, out_te)
         else:
             out_tr[col] = pd.to_numeric(tr, errors="coerce").astype(float).replace([np.inf, -np.inf], np.nan).to_numpy()
