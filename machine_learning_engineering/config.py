@@ -88,7 +88,10 @@ class Settings:
             such as "gemini-2.5-flash", or "litellm/<provider>/<model>".
         agent_models: per-role overrides, e.g. {"debugger": "gemini-2.5-pro"}.
         time_budget_s: wall-clock budget of the whole run; the run ends within it plus a small margin.
-        num_solutions: solutions developed in parallel.
+        num_solutions: solutions developed in parallel. 2 on validation evidence: 1 scored worse on 4 of
+            10 dev tables and better on none (`eval/bench/reports/2026-12-06-dev-choices-300s-1core`); 3
+            scored the same on 5 of the 7 dev tables of at most 2,000 rows and worse on 2, though it spent
+            more of the budget (`eval/bench/reports/2026-12-06-dev-three-solutions-300s-1core`).
         parallel_solutions: develop the solutions at once (False: one after another, for comparison).
         num_candidates: retrieved models (candidate scripts) per solution.
         outer_steps: refinement outer-loop steps (ablation, then one block) per solution.
