@@ -120,6 +120,50 @@ def test_autogluon_runs_beside_its_best_quality_preset(tmp_path):
     assert runner_options(SYSTEMS["flaml"], "good_quality") == {}
 
 
+# AutoGluon 1.x's failure when best_quality's dynamic-stacking check trains no model: the check leaves the
+# learner marked fit, so the main fit raises. Without the check, this fake fits a real scikit-learn model.
+FAKE_AUTOGLUON = """
+from sklearn.linear_model import LinearRegression
+
+
+class TabularPredictor:
+    def __init__(self, label, problem_type, eval_metric, path, verbosity):
+        self.label = label
+        print("predictor at", path, flush=True)
+
+    def fit(self, data, time_limit, presets, num_cpus, num_gpus, dynamic_stacking=True):
+        if presets == "best_quality" and dynamic_stacking:
+            raise AssertionError("Learner is already fit.")
+        x = data.drop(columns=[self.label]).select_dtypes("number")
+        self.columns, self.model = list(x.columns), LinearRegression().fit(x, data[self.label])
+        return self
+
+    def predict(self, frame):
+        return self.model.predict(frame[self.columns])
+"""
+
+
+def test_autogluon_best_fits_again_without_dynamic_stacking_when_its_check_breaks_the_main_fit(tmp_path):
+    write_bench_task(tmp_path / "tasks" / "prices", "regression")
+    [bench_task] = discover_tasks(tmp_path / "tasks")
+    view = tabular_view(bench_task, tmp_path / "views")
+    fake = tmp_path / "fake" / "autogluon" / "tabular"
+    fake.mkdir(parents=True)
+    (fake.parent / "__init__.py").write_text("")
+    (fake / "__init__.py").write_text(FAKE_AUTOGLUON)
+    system = SYSTEMS["autogluon-best"]
+    launch = prepare_launch(system, bench_task, view, budget_s=60, cores=1, run_dir=tmp_path / "run",
+                            python=sys.executable, options=runner_options(system, "medium_quality"))
+    done = subprocess.run(launch.command, cwd=launch.cwd, capture_output=True, text=True, timeout=120,
+                          env={**limited_environment(1), "PYTHONPATH": str(tmp_path / "fake")})
+    assert done.returncode == 0, done.stderr
+    assert "fitting again without the check" in done.stdout
+    assert "autogluon-0-no-dynamic-stacking" in done.stdout
+    graded = grade_submission(launch.submission, bench_task)
+    assert graded.valid, graded.error
+    assert graded.score < 1.5  # the fit on x (RMSE about 1; the mean alone scores about 3)
+
+
 def test_building_an_environment_the_bench_does_not_know_is_refused_with_the_names_it_knows():
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-m", "eval.bench.envs", "flamingo"], cwd=root, capture_output=True,

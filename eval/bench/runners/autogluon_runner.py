@@ -28,6 +28,31 @@ def ag_metric(name: str, kind: str) -> str | None:
     return METRICS.get(name)
 
 
+def fit_predictor(job: Job, data, name: str, problem: str, metric: str | None, presets: str,
+                  targets_left: int) -> TabularPredictor:
+    """A predictor fit on `data` in its share of what is left of the budget.
+
+    With best_quality, AutoGluon first checks whether stacking overfits (dynamic stacking) on part of
+    the time. When that check trains no model in its share (a large table on one core), AutoGluon 1.x
+    then fails the main fit with "Learner is already fit."; the fit is made again without the check, in
+    the time left, as a user would after reading that error.
+    """
+    def fit(path: str, **extra) -> TabularPredictor:
+        predictor = TabularPredictor(label=LABEL, problem_type=problem, eval_metric=metric,
+                                     path=str(job.work_dir / path), verbosity=2)
+        return predictor.fit(data, time_limit=job.fit_budget_s(targets_left), presets=presets,
+                             num_cpus=job.threads, num_gpus=0, **extra)
+
+    try:
+        return fit(name)
+    except AssertionError as error:
+        if "already fit" not in str(error):
+            raise
+        print(f"AutoGluon's main fit failed after its dynamic-stacking check ({error}); fitting again without "
+              f"the check in the {job.fit_budget_s(targets_left):.0f} s left", flush=True)
+        return fit(f"{name}-no-dynamic-stacking", dynamic_stacking=False)
+
+
 def run(job: Job) -> None:
     train, test = read_tables(job)
     features = list(job.feature_columns)
@@ -37,10 +62,8 @@ def run(job: Job) -> None:
         data = train[features].copy()
         data[LABEL] = target_values(train, target, log=target.log_metric).to_numpy()
         problem = {"binary": "binary", "multiclass": "multiclass", "regression": "regression"}[target.kind]
-        predictor = TabularPredictor(label=LABEL, problem_type=problem, eval_metric=ag_metric(job.metric, target.kind),
-                                     path=str(job.work_dir / f"autogluon-{index}"), verbosity=2)
-        predictor.fit(data, time_limit=job.fit_budget_s(len(job.targets) - index), presets=presets,
-                      num_cpus=job.threads, num_gpus=0)
+        predictor = fit_predictor(job, data, f"autogluon-{index}", problem, ag_metric(job.metric, target.kind),
+                                  presets, len(job.targets) - index)
         test_x = test[features]
         if target.kind == "regression":
             parts.append(predictions_frame(target, len(test), values=predictor.predict(test_x),
