@@ -57,8 +57,9 @@ def choose_block(request: BlockChoiceRequest, catalog: Catalog, _: Mapping[str, 
         block = max(open_blocks, key=experience)
         closed = [b for b in blocks if b not in open_blocks and matters(b)]
         if closed:
+            each = "is" if len(closed) == 1 else "each is"
             why = (f"{', '.join(f'`{b}`' for b in closed)} moved the score beyond {NOISE_FACTOR:g} times its "
-                   f"fold noise, but is refined already or has no recipe left to try; refining `{block}`, the "
+                   f"fold noise, but {each} refined already or has no recipe left to try; refining `{block}`, the "
                    f"block most often worth it among the others.")
         elif any(measured(b) is not None for b in blocks):
             why = (f"No block's ablation moved the score beyond {NOISE_FACTOR:g} times its fold noise, so the "
