@@ -105,6 +105,21 @@ def test_the_pixel_svm_reads_tables_of_one_scale_within_its_row_limit():
     assert not offered(4000, 0) and not offered(10_001, 600)
 
 
+def test_boosters_see_a_fifth_of_the_columns_of_a_large_table_of_one_scale():
+    catalog = load_catalog()
+    fraction = {"lightgbm": "colsample_bytree", "xgboost": "colsample_bytree", "catboost": "rsm",
+                "hist_gradient_boosting": "max_features"}
+
+    def fractions(brief: dict) -> dict:
+        return {card: catalog.card(card).params_for(brief).get(key) for card, key in fraction.items()}
+
+    assert set(fractions(_table_brief(4000, 600)).values()) == {0.2}
+    # Small tables, tables of mixed scales and image tasks keep each card's own default.
+    images = {**_table_brief(4000, 0), "image_column": "path", "columns": [{"name": "path", "role": "image"}]}
+    for brief in (_table_brief(2000, 600), _table_brief(4000, 0), images):
+        assert 0.2 not in fractions(brief).values()
+
+
 def test_card_with_missing_module_is_skipped(tmp_path):
     _card(tmp_path, "ghost", title="Ghost model", requires="surely_not_an_installed_module_xyz")
     catalog = load_catalog([tmp_path])

@@ -348,6 +348,18 @@ def test_a_table_of_pixel_columns_retrieves_the_pixel_svm_first_and_it_runs(tmp_
     check_outputs(run, brief)
 
 
+@pytest.mark.parametrize("card, fraction", [("lightgbm", "colsample_bytree"), ("xgboost", "colsample_bytree"),
+                                            ("catboost", "rsm"), ("hist_gradient_boosting", "max_features")])
+def test_each_booster_runs_on_a_fifth_of_a_large_pixel_tables_columns(tmp_path, catalog, card, fraction):
+    # The digits table read as 4,000 training rows, so that the large-table rule holds.
+    brief = {**workspaces.digits_table_task(tmp_path), "n_train": 4000}
+    code = candidate_script(brief, catalog.card(card))
+    assert _params(code, f"PARAMS_{card.upper()}")[fraction] == "0.2"
+    run = run_script(tmp_path, card, code, env={"MLE_STAR_TIME_LIMIT_S": "15"})
+    assert run.score > 0.9
+    check_outputs(run, brief)
+
+
 def test_a_code_column_is_read_by_its_characters(tmp_path, catalog):
     brief = workspaces.codes_task(tmp_path)
     code = next(c for c in brief["columns"] if c["name"] == "code")
