@@ -14,6 +14,8 @@ whose keys all have to hold for a task brief:
     families: [lightgbm, ...]   (model families present in the solution; recipes only)
     has_categoricals / has_missing / has_datetime / has_text / has_image: true|false
     same_scale_features: true|false (pixels: an image task, or a wide table of numbers on one scale)
+    large_same_scale_table: true|false (a table, not images, of same-scale features and at least
+        LARGE_TABLE_MIN_ROWS training rows: where the boosters look at a fifth of the columns)
     nonnegative_target / skewed_target: true|false (regression target statistics from the brief's
         `target` profile; a condition on an unknown statistic holds)
     min_rows / max_rows: n_train bounds      min_numeric: number of numeric feature columns
@@ -41,6 +43,9 @@ MODALITIES = ("tabular", "image", "text", "audio", "image_to_image")
 # A table with at least this many numeric columns on one scale (see `profile.same_scale_columns`) reads
 # like pixels: a signal's samples, a spectrum, an image flattened into columns.
 SAME_SCALE_MIN_COLUMNS = 50
+# From this many training rows such a table's boosters look at a fifth of its columns (their cards'
+# `large_same_scale_table` rules); below it they take seconds and keep their defaults.
+LARGE_TABLE_MIN_ROWS = 3000
 TASK_KINDS = ("binary", "multiclass", "regression")
 # A multilabel task fits one binary model per label column, so binary cards, recipes and strategies serve it.
 MODEL_KIND_OF = {"multilabel": "binary"}
@@ -53,12 +58,12 @@ BLOCKS = ("setup", "preprocessing", "features", "model", "validation", "postproc
 CONDITION_KEYS = (
     "task_kinds", "metrics", "prediction_formats", "families",
     "has_categoricals", "has_missing", "has_datetime", "has_text", "has_image", "same_scale_features",
-    "nonnegative_target", "skewed_target",
+    "large_same_scale_table", "nonnegative_target", "skewed_target",
     "min_rows", "max_rows", "min_numeric",
 )
 _LIST_CONDITIONS = ("task_kinds", "metrics", "prediction_formats", "families")
 _BOOL_CONDITIONS = ("has_categoricals", "has_missing", "has_datetime", "has_text", "has_image",
-                    "same_scale_features", "nonnegative_target", "skewed_target")
+                    "same_scale_features", "large_same_scale_table", "nonnegative_target", "skewed_target")
 _INT_CONDITIONS = ("min_rows", "max_rows", "min_numeric")
 
 _STOPWORDS = frozenset(
@@ -221,6 +226,8 @@ def brief_properties(brief: Mapping[str, Any]) -> dict[str, Any]:
     target = brief.get("target") or {}
     low, skew = target.get("min"), target.get("skew")
     has_image = bool(brief.get("image_column")) or roles["image"] > 0
+    same_scale = has_image or int(brief.get("same_scale_columns") or 0) >= SAME_SCALE_MIN_COLUMNS
+    n_rows = int(brief.get("n_train") or 0)
     return {
         "task_kind": model_task_kind(brief.get("task_kind")),
         "metric": brief.get("metric"),
@@ -230,8 +237,9 @@ def brief_properties(brief: Mapping[str, Any]) -> dict[str, Any]:
         "has_datetime": roles["datetime"] > 0,
         "has_text": roles["text"] > 0,
         "has_image": has_image,
-        "same_scale_features": has_image or int(brief.get("same_scale_columns") or 0) >= SAME_SCALE_MIN_COLUMNS,
-        "n_rows": int(brief.get("n_train") or 0),
+        "same_scale_features": same_scale,
+        "large_same_scale_table": same_scale and not has_image and n_rows >= LARGE_TABLE_MIN_ROWS,
+        "n_rows": n_rows,
         "n_numeric": roles["numeric"],
         "nonnegative_target": None if low is None else float(low) >= 0,
         "skewed_target": None if skew is None or low is None else float(low) >= 0 and float(skew) > 1.0,

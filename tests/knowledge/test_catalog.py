@@ -113,11 +113,14 @@ def test_boosters_see_a_fifth_of_the_columns_of_a_large_table_of_one_scale():
     def fractions(brief: dict) -> dict:
         return {card: catalog.card(card).params_for(brief).get(key) for card, key in fraction.items()}
 
+    subsampling = catalog.recipes["feature_and_row_subsampling"]  # it sets the fractions to a half
     assert set(fractions(_table_brief(4000, 600)).values()) == {0.2}
+    assert not subsampling.holds_for(_table_brief(4000, 600))
     # Small tables, tables of mixed scales and image tasks keep each card's own default.
     images = {**_table_brief(4000, 0), "image_column": "path", "columns": [{"name": "path", "role": "image"}]}
     for brief in (_table_brief(2000, 600), _table_brief(4000, 0), images):
         assert 0.2 not in fractions(brief).values()
+        assert subsampling.holds_for(brief)
 
 
 def test_card_with_missing_module_is_skipped(tmp_path):
