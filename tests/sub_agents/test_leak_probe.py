@@ -161,3 +161,45 @@ def test_the_graph_rejects_an_unrepaired_leak_and_a_leaky_score(tmp_path):
     best = json.loads((run_dir / "best" / "score.json").read_text())
     assert best["attempt"] == attempts["clean"]["id"] and final["score"] == pytest.approx(attempts["clean"]["score"])
     assert _checksums(task_dir / "public") == before
+
+
+def test_on_a_large_training_table_the_probe_compares_two_runs_on_the_same_cut_of_its_rows(tmp_path):
+    task_dir = make_binary_task(tmp_path / "task", n=14000)  # 10,500 training rows: more than twice the cut
+    before = _checksums(task_dir / "public")
+    task = load_task(task_dir)
+    settings = Settings(runs_dir=tmp_path / "runs", time_budget_s=300, script_timeout_s=60, max_parallel=2)
+    rows, total = leak_probe.cut_training_rows(task, seed=settings.seed)
+    train = pd.read_csv(task.train_path)
+    assert total == len(train) == 10500 and abs(len(rows) - leak_probe.PROBE_TRAIN_ROWS) <= 1
+    assert (pd.Series(rows).diff().dropna() > 0).all(), "rows kept once each, in file order"
+    assert abs(train["target"].iloc[rows].mean() - train["target"].mean()) < 0.01, "each class keeps its share"
+
+    run = open_run(task_dir, settings, tmp_path / "run")
+
+    async def scenario():
+        attempts = [await run.runner.execute(code, solution_id="s1", phase="candidate", label=label,
+                                             vet=partial(leak_probe.vet, run, "candidate", code))
+                    for code, label in ((KMEANS_LEAK, "kmeans on train+test"), (CLEAN, "clean"))]
+        sandbox = run.folder.root / ".sandbox"
+        copies = [pd.read_csv(sandbox / name / "train.csv") for name in (leak_probe.SHUFFLED_DIR, leak_probe.REAL_DIR)]
+        tests = [pd.read_csv(sandbox / name / "test.csv") for name in (leak_probe.SHUFFLED_DIR, leak_probe.REAL_DIR)]
+        return attempts, copies, tests
+
+    try:
+        (leaky, clean), copies, tests = asyncio.run(scenario())
+    finally:
+        run.close()
+
+    for copy in copies:
+        assert copy.equals(train.iloc[rows].reset_index(drop=True)), "both runs see the same cut training rows"
+    assert tests[1].equals(pd.read_csv(task.test_path)) and not tests[0].equals(tests[1])
+    cut = f"on {len(rows):,} of the 10,500 training rows"
+    assert leaky.failure.startswith("validation score depends on the test set: ") and leaky.failure.endswith(cut)
+    assert clean.ok
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert f"probe runs see {len(rows):,} of the 10,500 rows of train.csv" in log
+    verdict = next(line for line in log.splitlines() if "leak probe of 0002-s1-candidate: clean: " in line)
+    assert verdict.endswith(f"with shuffled test features too {cut}")
+    probed = float(verdict.split("clean: ")[1].split()[0])
+    assert probed != pytest.approx(clean.score, abs=1e-9), "the compared score is the cut runs', not the attempt's"
+    assert _checksums(task_dir / "public") == before

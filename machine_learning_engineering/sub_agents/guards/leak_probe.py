@@ -14,6 +14,12 @@ When it runs (see `vet`), so that the cost is one more run of a probed script (t
 moved): every initial candidate that succeeds, before it counts; and every other attempt that would
 become the run's best submission, before it is promoted, so the submission has been probed while
 the budget still has time for it (`final_verdict` tells the submitter the verdict).
+
+On a training table of more than twice `PROBE_TRAIN_ROWS` rows, that one run would cost as much as
+the attempt (minutes on 100k rows, on every candidate). There the probe runs the script twice on the
+same `PROBE_TRAIN_ROWS` training rows instead, once with the real test tables and once with the
+shuffled ones, and compares those two scores: a score that reads the test rows moves as it does on
+the whole table, at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 import numpy as np
+import pandas as pd
 
 from ...record.journal import Attempt
 from ...run_context import RunContext
@@ -47,7 +54,16 @@ SCORE_TOLERANCE = 1e-6
 PROBE_TIME_FACTOR = 2.0
 # The probe copies the data: more than this would take a noticeable share of a short budget.
 MAX_DATA_BYTES = 2 << 30
+# Training rows the probe's two runs see where the training table has more than twice as many, so that
+# both cost less than one run on the whole table.
+PROBE_TRAIN_ROWS = 5000
+# Rows of each class such a cut keeps (all of a rarer class), so that stratified folds still split it.
+MIN_CLASS_ROWS = 20
+# A cut run's time limit scales with its share of the rows, but not below this share: it still reads
+# and predicts the whole test set.
+CUT_COST_FLOOR = 0.25
 SHUFFLED_DIR = "shuffled-input"
+REAL_DIR = "real-input"
 PROBE_DIR = "leak-probe"
 
 _TEST_TOKEN = re.compile(r"(^|[^a-z])test([^a-z]|$)")
@@ -143,9 +159,14 @@ class LeakProbe:
 
     def __init__(self, cache_dir: Path) -> None:
         self.data_dir = cache_dir / SHUFFLED_DIR
+        self.real_dir = cache_dir / REAL_DIR
         self.work_dir = cache_dir / PROBE_DIR
         self._lock = asyncio.Lock()
         self._sandbox: Optional[Sandbox] = None
+        # Where the training table is cut (see the module's docstring): the real test tables beside the
+        # cut, and (rows kept, rows in the table).
+        self._real_sandbox: Optional[Sandbox] = None
+        self._cut: Optional[tuple[int, int]] = None
         self._unusable: Optional[str] = None
         self._verdicts: dict[str, ProbeVerdict] = {}
 
@@ -171,9 +192,11 @@ class LeakProbe:
         return verdict
 
     def close(self) -> None:
-        if self._sandbox is not None:
-            self._sandbox.close()
+        for sandbox in (self._sandbox, self._real_sandbox):
+            if sandbox is not None:
+                sandbox.close()
         shutil.rmtree(self.data_dir, ignore_errors=True)
+        shutil.rmtree(self.real_dir, ignore_errors=True)
 
     async def _probe(self, run: RunContext, code: str, name: str, phase: str, score: float, duration_s: float,
                      time_limit_s: Optional[float], budget: Budget, extra_files: Mapping[str, Path]) -> ProbeVerdict:
@@ -183,68 +206,118 @@ class LeakProbe:
         why_not = await self._prepare(run)
         if why_not is not None:
             return ProbeVerdict("skipped", f"not probed: {why_not}")
-        limit = PROBE_TIME_FACTOR * duration_s + MIN_USEFUL_TIMEOUT_S
-        left = budget.timeout_for(float("inf"))
-        if left < 2 * limit:  # the probe never takes more than half of the time left
-            return ProbeVerdict("skipped", f"not probed: time is short (a probe run may take {limit:.0f} s, "
-                                           f"{left:.0f} s are left)")
         assert self._sandbox is not None
+        share = 1.0 if self._cut is None else max(self._cut[0] / self._cut[1], CUT_COST_FLOOR)
+        limit = PROBE_TIME_FACTOR * duration_s * share + MIN_USEFUL_TIMEOUT_S
+        runs = 1 if self._cut is None else 2
+        left = budget.timeout_for(float("inf"))
+        if left < 2 * runs * limit:  # the probe never takes more than half of the time left
+            each = "a probe run" if runs == 1 else f"each of its {runs} probe runs"
+            return ProbeVerdict("skipped", f"not probed: time is short ({each} may take {limit:.0f} s, "
+                                           f"{left:.0f} s are left)")
+        # The score to compare with: the attempt's own, or the script's on the cut training rows.
+        real_sandbox, on_rows = run.runner.sandbox, ""
+        if self._real_sandbox is not None and self._cut is not None:
+            real_sandbox, on_rows = self._real_sandbox, f" on {self._cut[0]:,} of the {self._cut[1]:,} training rows"
+            score, why = await _run(real_sandbox, code, self.work_dir / f"{name}-real", budget, limit,
+                                    run.runner.script_timeout_s, extra_files, told_limit_s=time_limit_s)
+            if score is None:
+                return ProbeVerdict("inconclusive", f"inconclusive: no score{on_rows} ({why})")
         shuffled, why = await _run(self._sandbox, code, self.work_dir / f"{name}-shuffled", budget, limit,
                                    run.runner.script_timeout_s, extra_files, told_limit_s=time_limit_s)
         if shuffled is None:
-            return ProbeVerdict("inconclusive", f"inconclusive: no score with shuffled test features ({why})")
+            return ProbeVerdict("inconclusive", f"inconclusive: no score with shuffled test features{on_rows} "
+                                                f"({why})")
         if _same(score, shuffled):
-            return ProbeVerdict("clean", f"clean: {score:.6g} with shuffled test features too")
+            return ProbeVerdict("clean", f"clean: {score:.6g} with shuffled test features too{on_rows}")
         # Ruling out a script whose score varies between runs on the same data: computed afresh, as the
-        # shuffled run was (the probe's sandbox has no feature cache), not from what earlier scripts cached.
-        again, why = await _run(run.runner.sandbox, code, self.work_dir / f"{name}-rerun", budget, limit,
+        # shuffled run was (the probe's sandboxes have no feature cache), not from what earlier scripts cached.
+        again, why = await _run(real_sandbox, code, self.work_dir / f"{name}-rerun", budget, limit,
                                 run.runner.script_timeout_s, extra_files, shared_cache=False,
                                 told_limit_s=time_limit_s)
         first, moved = _pair(score, shuffled)
         if again is None or not _same(score, again):
             seen = f"no score on a rerun with the real data ({why})" if again is None else \
                 f"{_pair(score, again)[1]} on a rerun with the real data: the score varies between runs"
-            return ProbeVerdict("inconclusive", f"inconclusive: {first}, {moved} with shuffled test features, "
-                                                f"but {seen}")
-        failure = f"validation score depends on the test set: {first} vs {moved} with shuffled test features"
+            return ProbeVerdict("inconclusive", f"inconclusive: {first}, {moved} with shuffled test features"
+                                                f"{on_rows}, but {seen}")
+        failure = f"validation score depends on the test set: {first} vs {moved} with shuffled test features{on_rows}"
         return ProbeVerdict("leak", f"LEAK: {failure} (a rerun on the real data gave {first} again)", failure)
 
     async def _prepare(self, run: RunContext) -> Optional[str]:
-        """Makes the shuffled copy and its sandbox, once; returns why the probe cannot run, or None."""
+        """Makes the data copies and their sandboxes, once; returns why the probe cannot run, or None."""
         async with self._lock:
             if self._sandbox is None and self._unusable is None:
-                self._unusable = await asyncio.to_thread(self._make_copy, run)
+                self._unusable = await asyncio.to_thread(self._make_copies, run)
                 if self._unusable is None:
-                    main = run.runner.sandbox
-                    self._sandbox = Sandbox(self.data_dir, cache_dir=self.work_dir,
-                                            max_parallel=run.settings.max_parallel,
-                                            cores_per_run=main.cores_per_run, memory_limit_mb=main.memory_limit_mb,
-                                            output_cap_kb=main.output_cap_kb, isolation=main.isolation,
-                                            extra_env=main.extra_env, hidden_paths=main.hidden_paths)
+                    self._sandbox = self._sandbox_for(run, self.data_dir, self.work_dir)
+                    if self._cut is not None:
+                        self._real_sandbox = self._sandbox_for(run, self.real_dir, self.work_dir / "real")
             return self._unusable
 
-    def _make_copy(self, run: RunContext) -> Optional[str]:
+    @staticmethod
+    def _sandbox_for(run: RunContext, data_dir: Path, cache_dir: Path) -> Sandbox:
+        """A sandbox like the run's, on a copy of the data, with no feature cache."""
+        main = run.runner.sandbox
+        return Sandbox(data_dir, cache_dir=cache_dir, max_parallel=run.settings.max_parallel,
+                       cores_per_run=main.cores_per_run, memory_limit_mb=main.memory_limit_mb,
+                       output_cap_kb=main.output_cap_kb, isolation=main.isolation, extra_env=main.extra_env,
+                       hidden_paths=main.hidden_paths)
+
+    def _make_copies(self, run: RunContext) -> Optional[str]:
         task = run.task
         size = sum(f.size_bytes for f in task.files)
         if size > MAX_DATA_BYTES:
             reason = f"the data ({size / 2**30:.1f} GiB) is too large to copy for the probe"
         else:
             try:
-                shuffled = write_shuffled_copy(task, self.data_dir, run.settings.seed)
+                cut = cut_training_rows(task, run.settings.seed)
+                rows = None if cut is None else cut[0]
+                shuffled = write_shuffled_copy(task, self.data_dir, run.settings.seed, train_rows=rows)
                 reason = None if shuffled else "the test tables hold no feature column to shuffle"
+                if reason is None and cut is not None:
+                    write_shuffled_copy(task, self.real_dir, run.settings.seed, train_rows=rows, shuffle=False)
+                    self._cut = (len(cut[0]), cut[1])
             except Exception as exc:  # noqa: BLE001 - the probe is off for this run, the run goes on
                 shuffled, reason = [], f"the shuffled copy of the data could not be made ({exc})"
-        run.folder.log(f"leak probe: {reason}" if reason else
-                       f"leak probe: shuffled copy of the data in {self.data_dir} ({', '.join(shuffled)})")
+        if reason:
+            run.folder.log(f"leak probe: {reason}")
+        else:
+            cut = "" if self._cut is None else (
+                f"; probe runs see {self._cut[0]:,} of the {self._cut[1]:,} rows of {task.train_file.as_posix()}, "
+                f"with the real and with the shuffled test features")
+            run.folder.log(f"leak probe: shuffled copy of the data in {self.data_dir} ({', '.join(shuffled)}){cut}")
         return reason
 
 
-def write_shuffled_copy(task: Task, dest: Path, seed: int) -> list[str]:
+def cut_training_rows(task: Task, seed: int) -> Optional[tuple[np.ndarray, int]]:
+    """The rows of the training table (in file order) that the probe's runs see, with the table's row
+    count; None when they see all of it: it has at most twice `PROBE_TRAIN_ROWS` rows, or it is not a
+    plain table. A class keeps its share of the rows, and at least `MIN_CLASS_ROWS` (or all it has)."""
+    if task.train_listing is not None or task.form is not None or file_kind(task.train_file.name) not in TABLE_KINDS \
+            or not task.train_target_columns:
+        return None
+    labels = read_table(task.train_path, columns=[task.train_target_columns[0]], as_text=True).iloc[:, 0]
+    n = len(labels)
+    if n <= 2 * PROBE_TRAIN_ROWS:
+        return None
+    rng = np.random.default_rng(seed)
+    if task.task_kind in ("binary", "multiclass") and len(task.train_target_columns) == 1:
+        groups = [np.flatnonzero((labels == level).to_numpy()) for level in labels.unique()]
+        kept = [rng.choice(g, min(len(g), max(MIN_CLASS_ROWS, round(PROBE_TRAIN_ROWS * len(g) / n))), replace=False)
+                for g in groups]
+        return np.sort(np.concatenate(kept)), n
+    return np.sort(rng.choice(n, PROBE_TRAIN_ROWS, replace=False)), n
+
+
+def write_shuffled_copy(task: Task, dest: Path, seed: int, train_rows: Optional[np.ndarray] = None,
+                        shuffle: bool = True) -> list[str]:
     """Copies the task's data files to `dest` (replacing it) with each feature column of the test
-    tables permuted on its own; returns the tables shuffled, each with its number of columns
-    shuffled. The task's data is only read."""
+    tables permuted on its own (unless `shuffle` is False), and only the `train_rows` of the training
+    table when given; returns the tables shuffled, each with its number of columns shuffled. The
+    task's data is only read."""
     keep = {*task.id_columns, *task.target_columns, *task.train_target_columns}
-    tables = set(shuffled_tables(task))
+    tables = set(shuffled_tables(task)) if shuffle else set()
     rng = np.random.default_rng(seed)
     partial = dest.with_name(dest.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -256,6 +329,8 @@ def write_shuffled_copy(task: Task, dest: Path, seed: int) -> list[str]:
             columns = _write_shuffled_table(source, target, keep, rng)
             if columns:
                 shuffled.append(f"{data_file.path.as_posix()}: {columns} columns")
+        elif train_rows is not None and data_file.path == task.train_file:
+            _write_table(read_table(source, as_text=_as_text(source)).iloc[train_rows], target)
         else:
             shutil.copyfile(source, target)
     shutil.rmtree(dest, ignore_errors=True)
@@ -272,20 +347,28 @@ def shuffled_tables(task: Task) -> list[Path]:
 
 
 def _write_shuffled_table(source: Path, target: Path, keep: set[str], rng: np.random.Generator) -> int:
-    kind = file_kind(source.name)
-    # Text keeps every value exactly as written (ids with leading zeros, "NA", number formats); parquet and
-    # JSON keep their types.
-    frame = read_table(source, as_text=kind not in ("parquet", "json", "jsonl"))
+    frame = read_table(source, as_text=_as_text(source))
     columns = [c for c in frame.columns if c not in keep] if len(frame) > 1 else []
     for column in columns:
         frame[column] = frame[column].to_numpy()[rng.permutation(len(frame))]
+    _write_table(frame, target)
+    return len(columns)
+
+
+def _as_text(path: Path) -> bool:
+    # Text keeps every value exactly as written (ids with leading zeros, "NA", number formats); parquet and
+    # JSON keep their types.
+    return file_kind(path.name) not in ("parquet", "json", "jsonl")
+
+
+def _write_table(frame: pd.DataFrame, target: Path) -> None:
+    kind = file_kind(target.name)
     if kind == "parquet":
         frame.to_parquet(target, index=False)
     elif kind in ("json", "jsonl"):
         frame.to_json(target, orient="records", lines=kind == "jsonl")
     else:
         frame.to_csv(target, index=False, sep="\t" if kind == "tsv" else ",")
-    return len(columns)
 
 
 async def _run(sandbox: Sandbox, code: str, workspace: Path, budget: Budget, limit: float, cap: float,
