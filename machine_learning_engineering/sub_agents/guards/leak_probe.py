@@ -215,16 +215,21 @@ class LeakProbe:
             each = "a probe run" if runs == 1 else f"each of its {runs} probe runs"
             return ProbeVerdict("skipped", f"not probed: time is short ({each} may take {limit:.0f} s, "
                                            f"{left:.0f} s are left)")
-        # The score to compare with: the attempt's own, or the script's on the cut training rows.
+        shuffled_run = _run(self._sandbox, code, self.work_dir / f"{name}-shuffled", budget, limit,
+                            run.runner.script_timeout_s, extra_files, told_limit_s=time_limit_s)
+        # The score to compare with: the attempt's own, or the script's on the cut training rows. The two
+        # cut runs queue for a slot together, so that on one slot they wait once and run back to back.
         real_sandbox, on_rows = run.runner.sandbox, ""
         if self._real_sandbox is not None and self._cut is not None:
             real_sandbox, on_rows = self._real_sandbox, f" on {self._cut[0]:,} of the {self._cut[1]:,} training rows"
-            score, why = await _run(real_sandbox, code, self.work_dir / f"{name}-real", budget, limit,
-                                    run.runner.script_timeout_s, extra_files, told_limit_s=time_limit_s)
+            (score, why), (shuffled, why_shuffled) = await asyncio.gather(
+                _run(real_sandbox, code, self.work_dir / f"{name}-real", budget, limit, run.runner.script_timeout_s,
+                     extra_files, told_limit_s=time_limit_s), shuffled_run)
             if score is None:
                 return ProbeVerdict("inconclusive", f"inconclusive: no score{on_rows} ({why})")
-        shuffled, why = await _run(self._sandbox, code, self.work_dir / f"{name}-shuffled", budget, limit,
-                                   run.runner.script_timeout_s, extra_files, told_limit_s=time_limit_s)
+            why = why_shuffled
+        else:
+            shuffled, why = await shuffled_run
         if shuffled is None:
             return ProbeVerdict("inconclusive", f"inconclusive: no score with shuffled test features{on_rows} "
                                                 f"({why})")
