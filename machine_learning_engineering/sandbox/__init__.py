@@ -3,12 +3,13 @@
 `Sandbox.run` is the one entry point; `ExecutionResult` is what it returns.
 """
 
-from .concurrency import busy_seconds, max_parallel, set_max_parallel
+from .concurrency import busy_seconds, hold_slot, max_parallel, set_max_parallel
 from .confinement import BWRAP_MISSING_WARNING
 from .environment import scrubbed_environment
 from .executor import Sandbox
 from .manifest import Manifest
 from .result import ExecutionResult, parse_score
 
-__all__ = ["BWRAP_MISSING_WARNING", "ExecutionResult", "Manifest", "Sandbox", "busy_seconds", "max_parallel",
+__all__ = ["BWRAP_MISSING_WARNING", "ExecutionResult", "Manifest", "Sandbox", "busy_seconds", "hold_slot",
+           "max_parallel",
            "parse_score", "scrubbed_environment", "set_max_parallel"]

@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import contextvars
 import threading
 import time
-from typing import Any, Optional
+from typing import Any, AsyncIterator, Optional
+
+# True inside `_Slots.held()`: the scripts run there use the slot already held.
+_HOLDING: contextvars.ContextVar[bool] = contextvars.ContextVar("holding_a_slot", default=False)
 
 
 class _Slots:
@@ -96,11 +101,29 @@ class _Slots:
         else:
             future.set_result(None)
 
-    async def __aenter__(self) -> None:
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        """Holds one slot for scripts that should run back to back, one after another (a script and the
+        probe runs that check it): inside, a script starts without queueing behind other work again.
+        Nested, it holds nothing more."""
+        if _HOLDING.get():
+            yield
+            return
         await self.acquire()
+        token = _HOLDING.set(True)
+        try:
+            yield
+        finally:
+            _HOLDING.reset(token)
+            self.release()
+
+    async def __aenter__(self) -> None:
+        if not _HOLDING.get():
+            await self.acquire()
 
     async def __aexit__(self, *exc: Any) -> None:
-        self.release()
+        if not _HOLDING.get():
+            self.release()
 
 
 SLOTS = _Slots(2)
@@ -120,6 +143,11 @@ def set_max_parallel(n: int) -> None:
 def max_parallel() -> int:
     """How many scripts may run at once in this process."""
     return SLOTS.capacity
+
+
+def hold_slot() -> contextlib.AbstractAsyncContextManager[None]:
+    """One slot held for the scripts run inside, one after another (see `_Slots.held`)."""
+    return SLOTS.held()
 
 
 def busy_seconds() -> float:

@@ -4,6 +4,7 @@ it is the best valid one so far."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from pathlib import Path
 from typing import Awaitable, Callable, Mapping, Optional
@@ -12,7 +13,7 @@ from ..record.events import EventLog
 from ..record.journal import Attempt
 from ..record.resume import ExecutionCache, execution_key
 from ..record.run_folder import RunFolder
-from ..sandbox import ExecutionResult, Sandbox
+from ..sandbox import ExecutionResult, Sandbox, hold_slot
 from ..task import Task, check_submission
 from .keep_rule import KeepRule
 from .score_check import CHECKED_PHASES, check_attempt
@@ -132,16 +133,19 @@ class CodeRunner:
             (workspace / "solution.py").write_text(code, encoding="utf-8")
             attempt.failure = not_run
         else:
-            # Waiting for a free slot eats into the budget, so the script's deadline is the budget's.
-            result = await self.sandbox.run(code, workspace, timeout_s=timeout, deadline=budget.deadline(),
-                                            extra_files=dict(extra_files or {}))
-            _copy_result(result, attempt)
-            if attempt.ok and phase in CHECKED_PHASES:
-                await self._check_score(attempt, workspace)
-            if attempt.ok and vet is not None:
-                failure = await vet(attempt)
-                if failure is not None:
-                    attempt.failure, attempt.score = failure, None
+            # A vetted script keeps its slot until the vet is done: the probe runs that check it follow
+            # it, rather than queueing behind the other solutions' scripts and holding its own back.
+            async with hold_slot() if vet is not None else contextlib.nullcontext():
+                # Waiting for a free slot eats into the budget, so the script's deadline is the budget's.
+                result = await self.sandbox.run(code, workspace, timeout_s=timeout, deadline=budget.deadline(),
+                                                extra_files=dict(extra_files or {}))
+                _copy_result(result, attempt)
+                if attempt.ok and phase in CHECKED_PHASES:
+                    await self._check_score(attempt, workspace)
+                if attempt.ok and vet is not None:
+                    failure = await vet(attempt)
+                    if failure is not None:
+                        attempt.failure, attempt.score = failure, None
             if attempt.ok and promote:
                 self._check_submission(attempt, workspace)
         self.folder.journal.append(attempt)

@@ -1,5 +1,5 @@
-"""The process-wide limit on running scripts holds across event loops and threads, and a cancelled
-waiter never leaks a slot."""
+"""The process-wide limit on running scripts holds across event loops and threads, a cancelled
+waiter never leaks a slot, and scripts run in a held slot follow each other without queueing again."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from machine_learning_engineering.sandbox import max_parallel, set_max_parallel
+from machine_learning_engineering.sandbox import hold_slot, max_parallel, set_max_parallel
 from machine_learning_engineering.sandbox.concurrency import SLOTS
 
 
@@ -57,6 +57,32 @@ async def test_raising_the_limit_starts_waiters_and_cancelled_waiters_leak_nothi
     await asyncio.sleep(0.01)
     SLOTS.release()
     SLOTS.release()
+    assert SLOTS.running == 0
+
+
+@pytest.mark.asyncio
+async def test_scripts_in_a_held_slot_run_back_to_back_ahead_of_work_queued_meanwhile():
+    set_max_parallel(1)
+    order: list[str] = []
+
+    async def script(name: str) -> None:
+        async with SLOTS:
+            order.append(name)
+            await asyncio.sleep(0.05)
+
+    async def checked() -> None:  # a script, then the checks that follow it in its slot
+        async with hold_slot():
+            await script("script")
+            await asyncio.sleep(0.05)  # the host reads its score meanwhile
+            async with hold_slot():  # nested: the same slot
+                await script("first check")
+                await script("second check")
+
+    first = asyncio.create_task(checked())
+    await asyncio.sleep(0.01)
+    other = asyncio.create_task(script("other solution's script"))
+    await asyncio.gather(first, other)
+    assert order == ["script", "first check", "second check", "other solution's script"]
     assert SLOTS.running == 0
 
 

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ...record.journal import Attempt
 from ...run_context import RunContext
-from ...sandbox import ExecutionResult, Sandbox
+from ...sandbox import ExecutionResult, Sandbox, hold_slot
 from ...task import Task
 from ...task.inventory import file_kind
 from ...task.tables import TABLE_KINDS, read_table
@@ -215,21 +215,24 @@ class LeakProbe:
             each = "a probe run" if runs == 1 else f"each of its {runs} probe runs"
             return ProbeVerdict("skipped", f"not probed: time is short ({each} may take {limit:.0f} s, "
                                            f"{left:.0f} s are left)")
-        shuffled_run = _run(self._sandbox, code, self.work_dir / f"{name}-shuffled", budget, limit,
-                            run.runner.script_timeout_s, extra_files, told_limit_s=time_limit_s)
-        # The score to compare with: the attempt's own, or the script's on the cut training rows. The two
-        # cut runs queue for a slot together, so that on one slot they wait once and run back to back.
+        # All the probe's runs take one slot, one after another: the vetted script's, when it holds one.
+        async with hold_slot():
+            return await self._compare(run, code, name, score, limit, time_limit_s, budget, extra_files)
+
+    async def _compare(self, run: RunContext, code: str, name: str, score: float, limit: float,
+                       time_limit_s: Optional[float], budget: Budget, extra_files: Mapping[str, Path]) -> ProbeVerdict:
+        """The verdict from the probe's runs, each within `limit` seconds."""
+        assert self._sandbox is not None
+        # The score to compare with: the attempt's own, or the script's on the cut training rows.
         real_sandbox, on_rows = run.runner.sandbox, ""
         if self._real_sandbox is not None and self._cut is not None:
             real_sandbox, on_rows = self._real_sandbox, f" on {self._cut[0]:,} of the {self._cut[1]:,} training rows"
-            (score, why), (shuffled, why_shuffled) = await asyncio.gather(
-                _run(real_sandbox, code, self.work_dir / f"{name}-real", budget, limit, run.runner.script_timeout_s,
-                     extra_files, told_limit_s=time_limit_s), shuffled_run)
+            score, why = await _run(real_sandbox, code, self.work_dir / f"{name}-real", budget, limit,
+                                    run.runner.script_timeout_s, extra_files, told_limit_s=time_limit_s)
             if score is None:
                 return ProbeVerdict("inconclusive", f"inconclusive: no score{on_rows} ({why})")
-            why = why_shuffled
-        else:
-            shuffled, why = await shuffled_run
+        shuffled, why = await _run(self._sandbox, code, self.work_dir / f"{name}-shuffled", budget, limit,
+                                   run.runner.script_timeout_s, extra_files, told_limit_s=time_limit_s)
         if shuffled is None:
             return ProbeVerdict("inconclusive", f"inconclusive: no score with shuffled test features{on_rows} "
                                                 f"({why})")
