@@ -11,5 +11,4 @@ from .manifest import Manifest
 from .result import ExecutionResult, parse_score
 
 __all__ = ["BWRAP_MISSING_WARNING", "ExecutionResult", "Manifest", "Sandbox", "busy_seconds", "hold_slot",
-           "max_parallel",
-           "parse_score", "scrubbed_environment", "set_max_parallel"]
+           "max_parallel", "parse_score", "scrubbed_environment", "set_max_parallel"]

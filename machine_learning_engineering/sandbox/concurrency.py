@@ -8,6 +8,8 @@ The last value set wins: `set_max_parallel(n)` sets it, and so does every Sandbo
 its `max_parallel`). Raising it lets waiting scripts start at once; lowering it lets running
 scripts finish. The slots also keep a clock of the time at least one script held one
 (`busy_seconds`), so a run can tell how much of its wall time was spent outside generated code.
+A held slot (`hold_slot`: a script and the checks that rerun it, back to back) counts as busy between
+its scripts too, which is the host's brief scoring of the script.
 """
 
 from __future__ import annotations
