@@ -1,6 +1,7 @@
-"""The leak probe and the leakage guards, on a small real task with real sandboxed scripts: a clean
-script passes, one whose score depends on the test rows is rejected and never promoted, a leak the
-checker reports without a repair makes the attempt not count, and the task data never changes."""
+"""The leak probe and the leakage guards, on small real tasks with real sandboxed scripts: a clean
+script passes, one whose score depends on the test rows is rejected and never promoted (also where the
+probe compares two runs on a cut of a large training table, right after the script in its slot), a
+leak the checker reports without a repair makes the attempt not count, and the task data never changes."""
 
 from __future__ import annotations
 
@@ -167,7 +168,7 @@ def test_on_a_large_training_table_the_probe_compares_two_runs_on_the_same_cut_o
     task_dir = make_binary_task(tmp_path / "task", n=14000)  # 10,500 training rows: more than twice the cut
     before = _checksums(task_dir / "public")
     task = load_task(task_dir)
-    settings = Settings(runs_dir=tmp_path / "runs", time_budget_s=300, script_timeout_s=60, max_parallel=2)
+    settings = Settings(runs_dir=tmp_path / "runs", time_budget_s=300, script_timeout_s=60, max_parallel=1)
     rows, total = leak_probe.cut_training_rows(task, seed=settings.seed)
     train = pd.read_csv(task.train_path)
     assert total == len(train) == 10500 and abs(len(rows) - leak_probe.PROBE_TRAIN_ROWS) <= 1
@@ -176,19 +177,30 @@ def test_on_a_large_training_table_the_probe_compares_two_runs_on_the_same_cut_o
 
     run = open_run(task_dir, settings, tmp_path / "run")
 
+    def candidate(code: str, label: str):
+        return run.runner.execute(code, solution_id="s1", phase="candidate", label=label,
+                                  vet=partial(leak_probe.vet, run, "candidate", code))
+
     async def scenario():
-        attempts = [await run.runner.execute(code, solution_id="s1", phase="candidate", label=label,
-                                             vet=partial(leak_probe.vet, run, "candidate", code))
-                    for code, label in ((KMEANS_LEAK, "kmeans on train+test"), (CLEAN, "clean"))]
+        leaky = await candidate(KMEANS_LEAK, "kmeans on train+test")
+        # Another solution's script queues for the one slot while the clean candidate runs: it starts only
+        # after the candidate's probe runs, which follow the candidate in its slot.
+        clean = asyncio.create_task(candidate(CLEAN, "clean"))
+        await asyncio.sleep(0.5)
+        other = await run.runner.sandbox.run("import time\nprint('started', repr(time.time()))\n",
+                                             tmp_path / "other", timeout_s=60)
         sandbox = run.folder.root / ".sandbox"
         copies = [pd.read_csv(sandbox / name / "train.csv") for name in (leak_probe.SHUFFLED_DIR, leak_probe.REAL_DIR)]
         tests = [pd.read_csv(sandbox / name / "test.csv") for name in (leak_probe.SHUFFLED_DIR, leak_probe.REAL_DIR)]
-        return attempts, copies, tests
+        return (leaky, await clean), float(other.stdout_tail.split()[-1]), copies, tests
 
     try:
-        (leaky, clean), copies, tests = asyncio.run(scenario())
+        (leaky, clean), other_started, copies, tests = asyncio.run(scenario())
     finally:
         run.close()
+
+    probe_runs = list((tmp_path / "run" / ".sandbox" / leak_probe.PROBE_DIR).glob("0002-s1-candidate-*/stdout.txt"))
+    assert len(probe_runs) == 2 and other_started > max(path.stat().st_mtime for path in probe_runs)
 
     for copy in copies:
         assert copy.equals(train.iloc[rows].reset_index(drop=True)), "both runs see the same cut training rows"
