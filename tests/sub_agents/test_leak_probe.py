@@ -59,7 +59,7 @@ def test_the_shuffled_copy_permutes_each_test_feature_and_nothing_else(tmp_path)
     task = load_task(make_binary_task(tmp_path / "task"))
     before = _checksums(task.data_dir)
     dest = tmp_path / "copy"
-    assert leak_probe.write_shuffled_copy(task, dest, seed=0) == ["test.csv: 2 columns"]
+    assert leak_probe.write_probe_copy(task, dest, seed=0) == ["test.csv: 2 columns"]
 
     original, shuffled = pd.read_csv(task.test_path), pd.read_csv(dest / "test.csv")
     assert list(shuffled.columns) == list(original.columns) and shuffled["id"].equals(original["id"])

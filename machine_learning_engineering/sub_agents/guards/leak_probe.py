@@ -282,20 +282,20 @@ class LeakProbe:
             try:
                 cut = cut_training_rows(task, run.settings.seed)
                 rows = None if cut is None else cut[0]
-                shuffled = write_shuffled_copy(task, self.data_dir, run.settings.seed, train_rows=rows)
+                shuffled = write_probe_copy(task, self.data_dir, run.settings.seed, train_rows=rows)
                 reason = None if shuffled else "the test tables hold no feature column to shuffle"
                 if reason is None and cut is not None:
-                    write_shuffled_copy(task, self.real_dir, run.settings.seed, train_rows=rows, shuffle=False)
+                    write_probe_copy(task, self.real_dir, run.settings.seed, train_rows=rows, shuffle=False)
                     self._cut = (len(cut[0]), cut[1])
             except Exception as exc:  # noqa: BLE001 - the probe is off for this run, the run goes on
                 shuffled, reason = [], f"the shuffled copy of the data could not be made ({exc})"
         if reason:
             run.folder.log(f"leak probe: {reason}")
         else:
-            cut = "" if self._cut is None else (
+            seen = "" if self._cut is None else (
                 f"; probe runs see {self._cut[0]:,} of the {self._cut[1]:,} rows of {task.train_file.as_posix()}, "
                 f"with the real and with the shuffled test features")
-            run.folder.log(f"leak probe: shuffled copy of the data in {self.data_dir} ({', '.join(shuffled)}){cut}")
+            run.folder.log(f"leak probe: shuffled copy of the data in {self.data_dir} ({', '.join(shuffled)}){seen}")
         return reason
 
 
@@ -319,8 +319,8 @@ def cut_training_rows(task: Task, seed: int) -> Optional[tuple[np.ndarray, int]]
     return np.sort(rng.choice(n, PROBE_TRAIN_ROWS, replace=False)), n
 
 
-def write_shuffled_copy(task: Task, dest: Path, seed: int, train_rows: Optional[np.ndarray] = None,
-                        shuffle: bool = True) -> list[str]:
+def write_probe_copy(task: Task, dest: Path, seed: int, train_rows: Optional[np.ndarray] = None,
+                     shuffle: bool = True) -> list[str]:
     """Copies the task's data files to `dest` (replacing it) with each feature column of the test
     tables permuted on its own (unless `shuffle` is False), and only the `train_rows` of the training
     table when given; returns the tables shuffled, each with its number of columns shuffled. The
