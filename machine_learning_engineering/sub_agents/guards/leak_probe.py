@@ -31,7 +31,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Awaitable, Mapping, Optional
 
 import numpy as np
 import pandas as pd
@@ -207,7 +207,6 @@ class LeakProbe:
         why_not = await self._prepare(run)
         if why_not is not None:
             return ProbeVerdict("skipped", f"not probed: {why_not}")
-        assert self._sandbox is not None
         share = 1.0 if self._cut is None else max(self._cut[0] / self._cut[1], CUT_COST_FLOOR)
         limit = PROBE_TIME_FACTOR * duration_s * share + MIN_USEFUL_TIMEOUT_S
         runs = 1 if self._cut is None else 2
@@ -224,16 +223,19 @@ class LeakProbe:
                        time_limit_s: Optional[float], budget: Budget, extra_files: Mapping[str, Path]) -> ProbeVerdict:
         """The verdict from the probe's runs, each within `limit` seconds."""
         assert self._sandbox is not None
+
+        def probe_run(sandbox: Sandbox, kind: str, shared_cache: bool = True) -> Awaitable[tuple[Optional[float], str]]:
+            return _run(sandbox, code, self.work_dir / f"{name}-{kind}", budget, limit, run.runner.script_timeout_s,
+                        extra_files, shared_cache=shared_cache, told_limit_s=time_limit_s)
+
         # The score to compare with: the attempt's own, or the script's on the cut training rows.
         real_sandbox, on_rows = run.runner.sandbox, ""
         if self._real_sandbox is not None and self._cut is not None:
             real_sandbox, on_rows = self._real_sandbox, f" on {self._cut[0]:,} of the {self._cut[1]:,} training rows"
-            score, why = await _run(real_sandbox, code, self.work_dir / f"{name}-real", budget, limit,
-                                    run.runner.script_timeout_s, extra_files, told_limit_s=time_limit_s)
+            score, why = await probe_run(real_sandbox, "real")
             if score is None:
                 return ProbeVerdict("inconclusive", f"inconclusive: no score{on_rows} ({why})")
-        shuffled, why = await _run(self._sandbox, code, self.work_dir / f"{name}-shuffled", budget, limit,
-                                   run.runner.script_timeout_s, extra_files, told_limit_s=time_limit_s)
+        shuffled, why = await probe_run(self._sandbox, "shuffled")
         if shuffled is None:
             return ProbeVerdict("inconclusive", f"inconclusive: no score with shuffled test features{on_rows} "
                                                 f"({why})")
@@ -241,9 +243,7 @@ class LeakProbe:
             return ProbeVerdict("clean", f"clean: {score:.6g} with shuffled test features too{on_rows}")
         # Ruling out a script whose score varies between runs on the same data: computed afresh, as the
         # shuffled run was (the probe's sandboxes have no feature cache), not from what earlier scripts cached.
-        again, why = await _run(real_sandbox, code, self.work_dir / f"{name}-rerun", budget, limit,
-                                run.runner.script_timeout_s, extra_files, shared_cache=False,
-                                told_limit_s=time_limit_s)
+        again, why = await probe_run(real_sandbox, "rerun", shared_cache=False)
         first, moved = _pair(score, shuffled)
         if again is None or not _same(score, again):
             seen = f"no score on a rerun with the real data ({why})" if again is None else \
