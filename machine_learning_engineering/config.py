@@ -23,6 +23,12 @@ DEFAULT_MEMORY_LIMIT_MB = 8192
 # A categorical column with at least this share of the training rows as distinct values groups the rows
 # into many small groups, of 10 rows or fewer on average (see Settings.folds_for).
 MANY_LEVELS_SHARE = 0.1
+# The ensemble keeps its whole share of the budget from this many training rows up, or this many rows
+# times the square of the prediction columns (classes), and a share scaled to them below, but never less
+# than ENSEMBLE_MIN_RESERVE_S (see Settings.ensemble_reserve_for).
+ENSEMBLE_FULL_SHARE_ROWS = 50_000
+ENSEMBLE_FULL_SHARE_CELLS = 1_000_000
+ENSEMBLE_MIN_RESERVE_S = 30.0
 ENV_SOURCE = "in the environment or .env"
 
 
@@ -111,7 +117,8 @@ class Settings:
         script_timeout_s: longest a single script may run (also capped by the remaining budget).
         candidate_time_share: longest one initial candidate may run, as a share of the time budget, so
             one slow model cannot starve the others of time.
-        ensemble_time_share: share of the time budget the solutions leave for the ensemble.
+        ensemble_time_share: share of the time budget the solutions leave for the ensemble on a large
+            table; a smaller one keeps less (`ensemble_reserve_for`).
         max_parallel: scripts running at once in this process (default: the cores, but no more than
             the memory holds at DEFAULT_MEMORY_LIMIT_MB each); the slots the solutions leave free run
             more of a solution's candidates at once (`candidates_at_once`).
@@ -266,6 +273,26 @@ class Settings:
             return self.n_folds
         grouped = any(MANY_LEVELS_SHARE * n_rows <= levels <= n_rows / 2 for levels in level_counts)
         return self.n_folds if grouped else self.large_data_folds
+
+    def ensemble_reserve_for(self, n_rows: Optional[int], n_columns: int = 1) -> float:
+        """Seconds the solutions leave for the ensemble on a training table of `n_rows` rows (None: unknown,
+        or examples that are not table rows) predicted in `n_columns` columns (the classes of a multiclass
+        task, else 1): `ensemble_time_share` of the budget, scaled down on a smaller table, and never below
+        ENSEMBLE_MIN_RESERVE_S.
+
+        The ensemble's scripts combine saved predictions. A weighted blend computes the metric at every
+        step, so its time grows with the rows; a stacking meta-model has a weight per member, column and
+        class, so its time grows with the rows times the columns squared. On the dev tables of
+        `eval/bench/reports/2026-12-07-dev-ensemble-reserve-900s-1core` the three ensemble scripts took
+        10-11 s on 6,400 rows (binary), 16-19 s on 4,800 rows of 10 classes and 36-44 s on 100,000 rows
+        (binary), and stacking alone 150 s on 100,000 rows of 7 classes. A fixed tenth of 900 s left the
+        small tables' runs about 80 s unused.
+        """
+        full = self.ensemble_time_share * self.time_budget_s
+        if n_rows is None:
+            return full
+        scale = max(n_rows / ENSEMBLE_FULL_SHARE_ROWS, n_rows * n_columns ** 2 / ENSEMBLE_FULL_SHARE_CELLS)
+        return min(full, max(ENSEMBLE_MIN_RESERVE_S, full * scale))
 
     def model_for(self, role: str) -> str:
         """The model string for one agent role (its override, else the run's model)."""

@@ -106,10 +106,16 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
     cache = ExecutionCache(folder.journal.read()) if resume else None
     budget = Budget(settings.time_budget_s)
     profile = profile_task(task)
-    n_folds = settings.folds_for(profile.get("train", {}).get("n_rows"),
-                                 [c["n_unique"] for c in profile.get("columns", []) if c["role"] == "categorical"])
+    n_rows = profile.get("train", {}).get("n_rows")
+    n_folds = settings.folds_for(n_rows, [c["n_unique"] for c in profile.get("columns", [])
+                                          if c["role"] == "categorical"])
+    # A form's predictions are not one per training row (pixels, tokens): its ensemble keeps the whole share.
+    n_columns = {"multiclass": profile.get("target", {}).get("n_classes", 1),
+                 "multilabel": len(task.target_columns)}.get(task.task_kind, 1)
+    ensemble_reserve_s = (settings.ensemble_reserve_for(n_rows if task.form is None else None, n_columns)
+                          if combines else 0.0)
     runner = CodeRunner(task, folder, sandbox, budget, settings.script_timeout_s, settings.candidate_time_share,
-                        settings.ensemble_time_share * settings.time_budget_s if combines else 0.0, cache=cache,
+                        ensemble_reserve_s, cache=cache,
                         events=EventLog(settings.events_file, budget, listeners=subscribed()),
                         keep_rule=KeepRule(task, folder, n_folds, settings.seed, settings.keep_noise_factor))
     brief = make_brief(task, profile, n_folds=n_folds, seed=settings.seed,

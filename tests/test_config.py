@@ -73,3 +73,40 @@ def test_a_large_training_set_grouped_by_a_many_level_column_keeps_the_usual_fol
 def test_only_many_repeated_levels_keep_the_usual_folds_on_large_data(levels, folds):
     # 300 rows: from 30 levels (10% of them, 10 rows each on average) to 150 (2 rows each).
     assert Settings(large_data_rows=300).folds_for(300, levels) == folds
+
+
+def test_the_ensemble_keeps_a_share_scaled_to_the_rows_and_at_least_its_floor():
+    long_run = Settings(time_budget_s=900, ensemble_time_share=0.1)
+    assert long_run.ensemble_reserve_for(None) == 90.0  # unknown rows: the whole share
+    assert long_run.ensemble_reserve_for(300) == 30.0  # the floor
+    assert long_run.ensemble_reserve_for(40_000) == pytest.approx(72.0)
+    assert long_run.ensemble_reserve_for(100_000) == 90.0  # never more than the share
+    assert long_run.ensemble_reserve_for(4_000, n_columns=10) == pytest.approx(36.0)  # stacking 10 classes
+    assert Settings(time_budget_s=300, ensemble_time_share=0.1).ensemble_reserve_for(300) == 30.0
+
+
+@pytest.mark.parametrize("solutions, reserve", [(2, 30.0), (1, 0.0)])
+def test_a_small_table_leaves_its_solutions_all_but_the_ensembles_floor(tmp_path, solutions, reserve):
+    task_dir = make_binary_task(tmp_path / "task", n=400)  # 300 training rows
+    settings = Settings(runs_dir=tmp_path / "runs", time_budget_s=900, num_solutions=solutions, num_candidates=1)
+    run = open_run(task_dir, settings, tmp_path / "run")
+    try:  # one solution of one candidate has nothing to combine, so it keeps no reserve at all
+        assert run.solution_budget.seconds == 900.0 - reserve
+    finally:
+        run.close()
+
+
+def test_a_table_of_many_classes_keeps_more_for_its_stacking(tmp_path):
+    task_dir = make_binary_task(tmp_path / "task", n=5334)  # 4,000 training rows
+    public = task_dir / "public"
+    train = pd.read_csv(public / "train.csv")
+    train.assign(target=[i % 10 for i in range(len(train))]).to_csv(public / "train.csv", index=False)
+    sample = pd.read_csv(public / "sample_submission.csv")
+    sample.assign(target=0).to_csv(public / "sample_submission.csv", index=False)
+    (public / "description.md").write_text("Predict the class. Scored by accuracy.\n", encoding="utf-8")
+    run = open_run(task_dir, Settings(runs_dir=tmp_path / "runs", time_budget_s=900), tmp_path / "run")
+    try:  # 4,000 rows x 10 classes squared: 40% of the ensemble's 90 s
+        assert run.task.task_kind == "multiclass"
+        assert run.solution_budget.seconds == pytest.approx(900.0 - 36.0)
+    finally:
+        run.close()
