@@ -277,8 +277,8 @@ class Settings:
     def ensemble_reserve_for(self, n_rows: Optional[int], n_columns: int = 1) -> float:
         """Seconds the solutions leave for the ensemble on a training table of `n_rows` rows (None: unknown,
         or examples that are not table rows) predicted in `n_columns` columns (the classes of a multiclass
-        task, else 1): `ensemble_time_share` of the budget, scaled down on a smaller table, and never below
-        ENSEMBLE_MIN_RESERVE_S.
+        task, the labels of a multilabel one, else 1): `ensemble_time_share` of the budget, scaled down on
+        a smaller table, and never below ENSEMBLE_MIN_RESERVE_S.
 
         The ensemble's scripts combine saved predictions. A weighted blend computes the metric at every
         step, so its time grows with the rows; a stacking meta-model has a weight per member, column and

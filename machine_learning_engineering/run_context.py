@@ -109,9 +109,9 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
     n_rows = profile.get("train", {}).get("n_rows")
     n_folds = settings.folds_for(n_rows, [c["n_unique"] for c in profile.get("columns", [])
                                           if c["role"] == "categorical"])
-    # A form's predictions are not one per training row (pixels, tokens): its ensemble keeps the whole share.
     n_columns = {"multiclass": profile.get("target", {}).get("n_classes", 1),
                  "multilabel": len(task.target_columns)}.get(task.task_kind, 1)
+    # A form's predictions are not one per training row (pixels, tokens): its ensemble keeps the whole share.
     ensemble_reserve_s = (settings.ensemble_reserve_for(n_rows if task.form is None else None, n_columns)
                           if combines else 0.0)
     runner = CodeRunner(task, folder, sandbox, budget, settings.script_timeout_s, settings.candidate_time_share,
