@@ -117,7 +117,8 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
     runner = CodeRunner(task, folder, sandbox, budget, settings.script_timeout_s, settings.candidate_time_share,
                         ensemble_reserve_s, cache=cache,
                         events=EventLog(settings.events_file, budget, listeners=subscribed()),
-                        keep_rule=KeepRule(task, folder, n_folds, settings.seed, settings.keep_noise_factor))
+                        keep_rule=KeepRule(task, folder, n_folds, settings.seed, settings.keep_noise_factor,
+                                           settings.ensemble_noise_factor))
     brief = make_brief(task, profile, n_folds=n_folds, seed=settings.seed,
                        n_repeats=settings.small_data_repeats, repeat_max_rows=settings.small_data_rows)
     run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog,

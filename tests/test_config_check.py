@@ -24,6 +24,7 @@ def _error(**values) -> SettingsError:
     ({"num_candidates": 0}, "num_candidates", "must be at least 1"),
     ({"outer_steps": -1}, "outer_steps", "must be zero or more"),
     ({"inner_steps": -1}, "inner_steps", "must be zero or more"),
+    ({"ensemble_noise_factor": -0.5}, "ensemble_noise_factor", "must be zero or more"),
     ({"script_timeout_s": 0}, "script_timeout_s", "no script is started with less than 5 s"),
     ({"script_timeout_s": 2}, "script_timeout_s", "is too short"),
     ({"max_cost_usd": float("inf")}, "max_cost_usd", "must be a finite number"),

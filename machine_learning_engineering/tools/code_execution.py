@@ -211,12 +211,18 @@ class CodeRunner:
 
     def _beats_best(self, attempt: Attempt) -> bool:
         """Whether `attempt` replaces the run's best submission: by the keep rule, so a script (a
-        plan its solution did not keep, or an ensemble) must beat the best by more than the fold noise."""
-        verdict = self.keep_rule.judge(attempt, self.best)
-        if verdict.within_noise and attempt.phase == "ensemble" and self.best.phase != "ensemble":
-            self.folder.log(f"ensemble attempt {attempt.id} scores {attempt.score:.6g}, better than the best "
-                            f"solution's {self.best.score:.6g} but {verdict.note(self.keep_rule.factor)}: "
-                            f"attempt {self.best.id} stays the submission")
+        plan its solution did not keep, or an ensemble) must beat the best by more than the fold noise
+        (an ensemble: its own factor, `KeepRule.factor_for`)."""
+        previous = self.best
+        verdict = self.keep_rule.judge(attempt, previous)
+        if attempt.phase == "ensemble" and previous is not None and previous.phase != "ensemble" and verdict.gain:
+            if verdict.better:
+                self.folder.log(f"ensemble attempt {attempt.id} scores {attempt.score:.6g} against the best "
+                                f"solution's {previous.score:.6g} {verdict.note()}: it replaces attempt {previous.id}")
+            elif verdict.within_noise:
+                self.folder.log(f"ensemble attempt {attempt.id} scores {attempt.score:.6g}, better than the best "
+                                f"solution's {previous.score:.6g} but {verdict.note()}: "
+                                f"attempt {previous.id} stays the submission")
         return verdict.better
 
 

@@ -8,6 +8,9 @@ the per-fold differences, its noise their standard error. The new script wins on
 better and the gain exceeds `factor` standard errors. Where the predictions cannot be re-scored per
 fold (no saved predictions, a metric the host cannot score, a fold a metric cannot score), the plain
 comparison of the two scores decides.
+
+An ensemble has its own factor: it averages scripts that were each chosen on these folds, so a gain within
+the noise still tends to carry to the test set (see `Settings.ensemble_noise_factor`).
 """
 
 from __future__ import annotations
@@ -43,20 +46,24 @@ class Verdict:
 
     Attributes:
         better: replace the old script with the new one.
-        gain: the per-fold comparison; None when the plain comparison of scores decided.
-        within_noise: the new score is better, but not by more than the noise allows.
+        gain: the per-fold comparison; None when it could not be measured.
+        within_noise: the new score is better, but its gain is not beyond `factor` standard errors.
+        factor: the standard errors the gain had to exceed (0: any better score counts).
     """
 
     better: bool
     gain: Optional[FoldGain] = None
     within_noise: bool = False
+    factor: float = 0.0
 
-    def note(self, factor: float) -> str:
+    def note(self) -> str:
         """One clause for logs and planners, e.g. 'within 1 x its fold noise (gain +0.001, ...)'."""
         if self.gain is None:
             return ""
+        if not self.factor:
+            return f"({self.gain.describe()})"
         where = "within" if self.within_noise else "beyond"
-        return f"{where} {factor:g} x its fold noise ({self.gain.describe()})"
+        return f"{where} {self.factor:g} x its fold noise ({self.gain.describe()})"
 
 
 class KeepRule:
@@ -67,11 +74,18 @@ class KeepRule:
         folder: the run folder the attempts' workspaces are in.
         n_folds, seed: the brief's folds.
         factor: standard errors the per-fold gain must exceed; 0 keeps any better score.
+        ensemble_factor: the same for an ensemble attempt (None: `factor`).
     """
 
-    def __init__(self, task: Task, folder: RunFolder, n_folds: int, seed: int, factor: float) -> None:
+    def __init__(self, task: Task, folder: RunFolder, n_folds: int, seed: int, factor: float,
+                 ensemble_factor: Optional[float] = None) -> None:
         self.task, self.folder = task, folder
         self.n_folds, self.seed, self.factor = n_folds, seed, factor
+        self.ensemble_factor = factor if ensemble_factor is None else ensemble_factor
+
+    def factor_for(self, attempt: Attempt) -> float:
+        """The standard errors `attempt`'s gain must exceed."""
+        return self.ensemble_factor if attempt.phase == "ensemble" else self.factor
 
     def judge(self, new: Attempt, old: Optional[Attempt]) -> Verdict:
         """Whether `new` should replace `old` (None: nothing to replace)."""
@@ -82,11 +96,12 @@ class KeepRule:
             return Verdict(better=True)
         if not metric.is_better(new.score, old.score):
             return Verdict(better=False)
-        gain = self.fold_gain(new, old) if self.factor > 0 else None
-        if gain is None:
-            return Verdict(better=True)
-        clears = gain.gain > self.factor * gain.se
-        return Verdict(better=clears, gain=gain, within_noise=not clears)
+        factor = self.factor_for(new)
+        gain = self.fold_gain(new, old)  # measured at factor 0 too, for the log
+        if gain is None or not factor:
+            return Verdict(better=True, gain=gain, factor=factor)
+        clears = gain.gain > factor * gain.se
+        return Verdict(better=clears, gain=gain, within_noise=not clears, factor=factor)
 
     def judge_id(self, new: Attempt, old_id: Optional[int]) -> Verdict:
         """`judge` with the old attempt named by its journal id."""

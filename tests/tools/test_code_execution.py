@@ -8,6 +8,7 @@ import asyncio
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
@@ -45,6 +46,7 @@ GIVEN_OOF = """\
 import os
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.metrics import roc_auc_score
 y = pd.read_csv('./input/train.csv')['target'].to_numpy()
 oof = np.load('./given/oof.npy')
@@ -58,7 +60,8 @@ print(f'Final Validation Performance: {roc_auc_score(y, oof):.6f}')
 """
 
 
-def test_an_ensemble_replaces_the_best_solution_only_beyond_the_fold_noise(tmp_path):
+@pytest.mark.parametrize("ensemble_factor", [1.0, 0.0])
+def test_an_ensemble_replaces_the_best_solution_by_its_own_noise_factor(tmp_path, ensemble_factor):
     root = make_binary_task(tmp_path / "task")
     train = pd.read_csv(root / "public" / "train.csv")
     y = train["target"].to_numpy()
@@ -75,7 +78,8 @@ def test_an_ensemble_replaces_the_best_solution_only_beyond_the_fold_noise(tmp_p
         arrays[name] = tmp_path / f"{name}.npy"
         np.save(arrays[name], values)
 
-    settings = Settings(time_budget_s=120, runs_dir=tmp_path / "runs", max_parallel=1)
+    settings = Settings(time_budget_s=120, runs_dir=tmp_path / "runs", max_parallel=1,
+                        ensemble_noise_factor=ensemble_factor)
     run = open_run(root, settings)
     try:
         def execute(phase, name):
@@ -86,9 +90,13 @@ def test_an_ensemble_replaces_the_best_solution_only_beyond_the_fold_noise(tmp_p
         solution = execute("candidate", "base")
         within = execute("ensemble", "nudged")
         assert within.ok and within.score > solution.score
-        assert run.runner.best.id == solution.id
         log = (run.folder.root / "log.txt").read_text()
-        assert f"attempt {solution.id} stays the submission" in log and "within 1 x its fold noise" in log
+        if ensemble_factor:
+            assert run.runner.best.id == solution.id
+            assert f"attempt {solution.id} stays the submission" in log and "within 1 x its fold noise" in log
+        else:  # a better cross-fitted score is enough, and the log still gives its gain and noise
+            assert run.runner.best.id == within.id
+            assert f"(gain +" in log and f"it replaces attempt {solution.id}" in log
         clear = execute("ensemble", "signal")
         assert run.runner.best.id == clear.id
     finally:

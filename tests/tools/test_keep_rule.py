@@ -59,7 +59,7 @@ def test_a_gain_on_every_fold_wins_and_is_measured_per_fold(diabetes, tmp_path):
     assert verdict.gain.gain == pytest.approx(np.mean(expected), rel=1e-9)
     assert verdict.gain.se == pytest.approx(np.std(expected, ddof=1) / np.sqrt(FOLDS), rel=1e-9)
     assert verdict.gain.n_folds == FOLDS and verdict.gain.gain > 3 * verdict.gain.se
-    assert "beyond 1 x its fold noise (gain +" in verdict.note(1.0)
+    assert "beyond 1 x its fold noise (gain +" in verdict.note()
 
 
 def _within_noise(y, oof, folds):
@@ -80,10 +80,24 @@ def test_a_better_score_within_the_fold_noise_does_not_win(diabetes, tmp_path):
     verdict = KeepRule(task, folder, FOLDS, SEED, factor=1.0).judge(new, old)
     assert not verdict.better and verdict.within_noise
     assert 0 < verdict.gain.gain < verdict.gain.se
-    assert verdict.note(1.0).startswith("within 1 x its fold noise")
-    # Factor 0 is the plain comparison: any better score counts.
+    assert verdict.note().startswith("within 1 x its fold noise")
+    # Factor 0 is the plain comparison: any better score counts, and the gain is still measured for the log.
     plain = KeepRule(task, folder, FOLDS, SEED, factor=0.0).judge(new, old)
-    assert plain.better and plain.gain is None
+    assert plain.better and not plain.within_noise
+    assert plain.gain == verdict.gain and plain.note() == f"({verdict.gain.describe()})"
+
+
+def test_an_ensemble_is_judged_with_its_own_factor(diabetes, tmp_path):
+    task, y, oof, folds = diabetes
+    folder = RunFolder(tmp_path / "run")
+    old = _attempt(folder, task, 1, oof, y)
+    new = _attempt(folder, task, 2, _within_noise(y, oof, folds), y)
+    rule = KeepRule(task, folder, FOLDS, SEED, factor=1.0, ensemble_factor=0.0)
+    assert not rule.judge(new, old).better  # a refined plan within the noise
+    new.phase = "ensemble"
+    verdict = rule.judge(new, old)
+    assert verdict.better and verdict.factor == 0.0 and 0 < verdict.gain.gain < verdict.gain.se
+    assert KeepRule(task, folder, FOLDS, SEED, factor=1.0).factor_for(new) == 1.0  # None: the plans' factor
 
 
 def test_a_worse_score_never_wins_and_judge_id_reads_the_journal(diabetes, tmp_path):
@@ -104,4 +118,4 @@ def test_without_saved_predictions_the_plain_score_comparison_decides(diabetes, 
     old.score = _rmse(y, oof) + 1.0
     new = _attempt(folder, task, 2, _within_noise(y, oof, folds), y)
     verdict = KeepRule(task, folder, FOLDS, SEED, factor=1.0).judge(new, old)
-    assert verdict.better and verdict.gain is None and verdict.note(1.0) == ""
+    assert verdict.better and verdict.gain is None and verdict.note() == ""

@@ -96,7 +96,7 @@ class InitializerAgent(StepAgent):
             solution.merges.append(Candidate(model=other.model, attempt_id=attempt.id, score=attempt.score,
                                              failure=attempt.failure))
             verdict = run.runner.keep_rule.judge_id(attempt, solution.attempt_id) if attempt.ok else None
-            note = verdict.note(run.runner.keep_rule.factor) if verdict else ""
+            note = verdict.note() if verdict else ""
             if verdict is not None and verdict.better:
                 run.folder.log(f"[{sid}] merge with {other.model} improved {solution.score:.6g} -> {attempt.score:.6g}"
                                + (f" {note}" if note else ""))

@@ -206,7 +206,7 @@ class BlockRefinerAgent(StepAgent):
             attempt = out.value.attempt
             trial.attempt_id, trial.score, trial.failure = attempt.id, attempt.score, attempt.failure
             verdict = run.runner.keep_rule.judge_id(attempt, solution.attempt_id) if attempt.ok else None
-            trial.verdict = verdict.note(run.runner.keep_rule.factor) if verdict else ""
+            trial.verdict = verdict.note() if verdict else ""
             if verdict is not None and verdict.better:
                 trial.kept = True
                 evidence = f" {trial.verdict}" if trial.verdict else ""
