@@ -71,13 +71,16 @@ def out_of_fit_time():
     return time.time() > FIT_DEADLINE
 
 
-def share_fit_time(fits_left, until=None):
+def share_fit_time(fits_left, until=None, overhead=0.0):
     """Sets FIT_DEADLINE to an equal share, per fit still to run, of the time left before `until`
     (default: the end reserve, a tenth of the limit and at least 8 s, kept for the imports before
-    START_TIME, scoring and writing the submission)."""
+    START_TIME, scoring and writing the submission), less `overhead`: the seconds each fit is expected to
+    run past its deadline (features, predictions, a late stop), so that the last fits are not left without
+    time. The fit keeps at least half its share."""
     global FIT_DEADLINE
     until = START_TIME + TIME_LIMIT_S - max(0.1 * TIME_LIMIT_S, 8.0) if until is None else until
-    FIT_DEADLINE = time.time() + max(until - time.time(), 0.0) / max(fits_left, 1)
+    share = max(until - time.time(), 0.0) / max(fits_left, 1)
+    FIT_DEADLINE = time.time() + max(share - overhead, share / 2)
 
 
 def fit_in_time(model, fit, size_param, step):
@@ -708,11 +711,13 @@ def run_cv():
     else:
         oof = np.zeros(len(y_all))
     test_pred = np.zeros((len(test_df),) + oof.shape[1:])
+    overruns = []  # seconds each finished fold ran past its fit deadline
     for repeat in range(N_REPEATS):
         folds = FOLDS if repeat == 0 else make_folds(SEED + repeat)
         for fold, (tr_idx, va_idx) in enumerate(folds):
             start = time.time()
-            share_fit_time((N_REPEATS - repeat) * len(folds) - fold)
+            share_fit_time((N_REPEATS - repeat) * len(folds) - fold, overhead=np.mean(overruns) if overruns else 0.0)
+            deadline = FIT_DEADLINE
             rest = pd.concat([train_df.iloc[va_idx], test_df])
             tr_feat, rest_feat = add_features(train_df.iloc[tr_idx], rest)
             X_tr, X_rest = preprocess(tr_feat, rest_feat)
@@ -723,6 +728,8 @@ def run_cv():
             label = f"fold {fold + 1}/{len(folds)}" + (f" (repeat {repeat + 1})" if N_REPEATS > 1 else "")
             print(f"{label}: {METRIC}={score_predictions(y_all[va_idx], pred_va):.5f} "
                   f"[{X_tr.shape[1]} features, {time.time() - start:.1f}s]", flush=True)
+            if math.isfinite(deadline):
+                overruns.append(max(time.time() - deadline, 0.0))
     return oof, test_pred
 
 
