@@ -109,14 +109,15 @@ class Settings:
             on two dev count tables (`eval/bench/reports/2026-12-06-dev-counts-mae-300s-1core`) they gave
             the same scores, every extra plan being within the fold noise.
         inner_steps: plans tried for the chosen block per outer step.
-        keep_noise_factor: a refined plan or a merge replaces the script it would improve, and a script
-            the run's best submission, only when its mean per-fold gain, on the same folds, exceeds this
-            many standard errors of the per-fold gains (`tools.keep_rule`); 0 keeps any better score.
+        keep_noise_factor: a refined plan or a merge replaces the script it would improve (and any script
+            but an ensemble replaces the run's best submission) only when its mean per-fold gain, on the
+            same folds, exceeds this many standard errors of the per-fold gains (`tools.keep_rule`); 0
+            keeps any better score.
         ensemble_noise_factor: the same for an ensemble replacing the run's best submission. 0 on
-            validation evidence: on dev splits of 12 tables of at most 2,000 training rows (300 s, one
-            core, two seeds; `eval/bench/reports/2026-12-07-dev-ensemble-choice-300s-1core`) the ensembles
-            that beat the best solution within the noise scored better on the held-back rows more often
-            than not, and on two 100k-row tables the choice did not change.
+            validation evidence: in 29 dev runs at 300 s, one core (17 tables, two seeds on 12 of them;
+            `eval/bench/reports/2026-12-07-dev-ensemble-choice-300s-1core`), factor 0 would have submitted
+            a better held-back score on 7, a worse one on 1 and the same on 21; on two 100k-row tables at
+            900 s the submission was the same.
         ensemble_rounds: ensemble plans tried.
         max_debug_rounds: debugger fixes tried on one failing script before rolling back.
         script_timeout_s: longest a single script may run (also capped by the remaining budget).

@@ -46,7 +46,6 @@ GIVEN_OOF = """\
 import os
 import numpy as np
 import pandas as pd
-import pytest
 from sklearn.metrics import roc_auc_score
 y = pd.read_csv('./input/train.csv')['target'].to_numpy()
 oof = np.load('./given/oof.npy')
