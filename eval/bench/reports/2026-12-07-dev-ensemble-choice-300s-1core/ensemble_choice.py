@@ -49,20 +49,19 @@ def one_run(agent: Path, bench_task) -> str:
                                                (agent / "log.txt").read_text())[-1]))
     solutions = [a for a in attempts if a.phase in SOLUTION_PHASES]
     ensembles = [a for a in attempts if a.phase == "ensemble"]
-    best_solution = final if final.phase != "ensemble" else max(
-        solutions, key=lambda a: a.score if task.metric.higher_is_better else -a.score)
-    best_ensemble = max(ensembles, key=lambda a: a.score if task.metric.higher_is_better else -a.score,
-                        default=None)
+    sign = 1.0 if task.metric.higher_is_better else -1.0
+    best_solution = final if final.phase != "ensemble" else max(solutions, key=lambda a: sign * a.score)
+    best_ensemble = max(ensembles, key=lambda a: sign * a.score, default=None)
     factor0 = best_solution
     if best_ensemble is not None and (final.phase == "ensemble" or better(best_ensemble.score, best_solution.score)):
         factor0 = best_ensemble
-    test = {a.id: held_back_score(agent, a.id, bench_task) for a in (final, factor0, best_solution)}
+    ids = {a.id for a in (final, factor0, best_solution, best_ensemble) if a is not None}
+    test = {aid: held_back_score(agent, aid, bench_task) for aid in ids}
     ensemble_text = "-"
     if best_ensemble is not None:
         gain = rule.fold_gain(best_ensemble, best_solution)
         noise = f" ({gain.gain:+.3g}, noise {gain.se:.2g})" if gain else ""
-        ensemble_text = (f"{best_ensemble.label} {best_ensemble.score:.5g} / "
-                         f"{held_back_score(agent, best_ensemble.id, bench_task):.5g}{noise}")
+        ensemble_text = f"{best_ensemble.label} {best_ensemble.score:.5g} / {test[best_ensemble.id]:.5g}{noise}"
     now, then = test[final.id], test[factor0.id]
     change = "same" if factor0.id == final.id or abs(then - now) < 1e-12 else \
         ("**better**" if better(then, now) else "worse") + f" ({then - now:+.4g})"
