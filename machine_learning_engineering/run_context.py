@@ -22,7 +22,7 @@ from .state import RUN_DIR
 from .task import Task, load_task, profile_task
 from .task.metrics import format_score
 from .task.brief import make_brief
-from .tools.code_execution import Budget, CodeRunner
+from .tools.code_execution import Budget, CodeRunner, least_start_s
 from .tools.keep_rule import KeepRule
 
 logger = logging.getLogger("mle_star")
@@ -142,6 +142,12 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
     run.events.run_started(task, settings, folder.root, resumed=point is not None)
     _RUNS[str(folder.root)] = run
     return run
+
+
+def too_little_time_for(run: RunContext, solution_id: str) -> bool:
+    """Whether the solutions' time left is under what the solution's next plan should start with
+    (`code_execution.least_start_s`), so that its fits would be cut short."""
+    return run.runner.solution_budget.remaining() < least_start_s(run.folder.journal.read(), solution_id)
 
 
 def get_run(state: Mapping[str, Any]) -> Optional[RunContext]:

@@ -174,7 +174,7 @@ class Sandbox:
     async def run(self, code: str, workspace: Path, *, timeout_s: float, script_name: str = "solution.py",
                   extra_files: Optional[Mapping[str, Path]] = None,
                   deadline: Optional[float] = None, shared_cache: bool = True,
-                  told_limit_s: Optional[float] = None) -> ExecutionResult:
+                  told_limit_s: Optional[float] = None, min_start_s: float = 0.0) -> ExecutionResult:
         """Writes `code` to `workspace/script_name` and runs it there. Never raises for a failing
         script: the failure is in the result.
 
@@ -193,6 +193,8 @@ class Sandbox:
             told_limit_s: the time limit the script is told (MLE_STAR_TIME_LIMIT_S), when it is not
                 its timeout: a rerun of an earlier script is told that script's limit, so the fits it
                 sizes to its time stop where they stopped before.
+            min_start_s: the least time worth starting the script with; when the wait for a free slot
+                leaves less before the deadline, it is not started.
 
         Raises:
             ValueError: a non-positive timeout, or a name that is absolute, leaves the workspace or
@@ -220,9 +222,13 @@ class Sandbox:
                 await asyncio.to_thread(self._guard.enter, visit)
                 if deadline is not None:
                     timeout_s = min(timeout_s, deadline - time.monotonic())
-                if timeout_s > 0:
+                if timeout_s > 0 and timeout_s >= min_start_s:
                     told = timeout_s if told_limit_s is None else told_limit_s
                     outcome = await self._execute(workspace.resolve(), script, timeout_s, told, shared_cache)
+                elif timeout_s > 0:
+                    outcome = _not_started(*self._captures(workspace),
+                                           f"after it waited for a free slot, {timeout_s:.1f} s were left, "
+                                           f"under the {min_start_s:.1f} s it needs")
                 else:
                     outcome = _not_started(*self._captures(workspace),
                                            "its deadline passed while it waited for a free slot")

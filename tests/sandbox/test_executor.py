@@ -107,6 +107,27 @@ async def test_a_deadline_counts_the_wait_for_a_slot(data_dir: Path, tmp_path: P
 
 
 @pytest.mark.asyncio
+async def test_a_script_that_needs_more_time_than_its_wait_left_is_not_started(data_dir: Path, tmp_path: Path):
+    sandbox = make_sandbox(data_dir, "none", max_parallel=1)
+    busy = "import time\ntime.sleep(3)\n"
+    quick = "print('Final Validation Performance: 1')\n"
+    deadline = time.monotonic() + 8.0
+    first = asyncio.create_task(sandbox.run(busy, tmp_path / "first", timeout_s=10))
+    await asyncio.sleep(0.5)
+    # Both wait about 3 s for the slot, leaving about 4.5 s before the deadline: enough for one that needs
+    # 2 s, not for one that needs 6 s.
+    needs_more = asyncio.create_task(sandbox.run(quick, tmp_path / "more", timeout_s=30, deadline=deadline,
+                                                 min_start_s=6.0))
+    await asyncio.sleep(0.2)
+    needs_less = asyncio.create_task(sandbox.run(quick, tmp_path / "less", timeout_s=30, deadline=deadline,
+                                                 min_start_s=2.0))
+    await first
+    more, less = await asyncio.gather(needs_more, needs_less)
+    assert not more.ok and not more.timed_out and "under the 6.0 s it needs" in more.failure
+    assert less.ok and less.score == 1.0
+
+
+@pytest.mark.asyncio
 async def test_cancelling_a_run_kills_its_script_and_frees_its_slot(data_dir: Path, tmp_path: Path):
     sandbox = make_sandbox(data_dir, "none", max_parallel=1)
     token = uuid.uuid4().hex

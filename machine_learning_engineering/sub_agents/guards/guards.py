@@ -106,7 +106,10 @@ async def guarded_execute(parent: BaseAgent, ctx: InvocationContext, run: RunCon
                                        extra_files=extra_files, promote=promote, exchange=exchange,
                                        vet=_probe(run, phase, code, extra_files, promote and check_leakage))
     for round_no in range(1, run.settings.max_debug_rounds + 1):
-        if attempt.ok or attempt.timed_out or attempt.memory_exceeded or run.runner.budget_for(phase).exhausted:
+        # A script that never started (too little time left, say) has nothing in its code to fix.
+        not_started = (attempt.failure or "").startswith("could not start")
+        if attempt.ok or attempt.timed_out or attempt.memory_exceeded or not_started \
+                or run.runner.budget_for(phase).exhausted:
             break
         answer: Box[ScriptAnswer] = Box()
         request = DebugRequest(**task, code=code, error=_error_report(run, attempt))

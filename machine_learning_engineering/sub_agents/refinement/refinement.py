@@ -13,11 +13,12 @@ from google.adk.agents.invocation_context import InvocationContext
 from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
 
-from ...run_context import RunContext, get_run
+from ...run_context import RunContext, get_run, too_little_time_for
 from ...state import PlanTrial, RefinementStep, SolutionState, read_solution, solution_delta
 from ...protocol import BlockAnswer, BlockChoiceAnswer, PlanAnswer, ScriptAnswer
 from ...task.metrics import format_score
 from ...tools.code_blocks import block_names, get_block
+from ...tools.code_execution import last_script_s
 from ...tools.script_output import parse_ablation
 from ..boundary import StepAgent
 from ..guards.guards import Guards, Outcome, guarded_execute
@@ -65,6 +66,11 @@ class AblationAgent(StepAgent):
         extra = len(solution.steps) >= self.outer_steps
         if extra and not _time_for_another_step(run, solution):
             run.folder.log(f"[{sid}] refinement ends: another outer step would not fit in the time left")
+            solution.refinement_over = True
+            yield state_event(self, ctx, solution_delta(solution))
+            return
+        if too_little_time_for(run, sid):
+            _log_too_little_time(run, sid)
             solution.refinement_over = True
             yield state_event(self, ctx, solution_delta(solution))
             return
@@ -169,6 +175,11 @@ class BlockRefinerAgent(StepAgent):
             yield state_event(self, ctx, solution_delta(solution))
             return
         sid = self.solution_id
+        if too_little_time_for(run, sid):
+            _log_too_little_time(run, sid)
+            step.done = solution.refinement_over = True
+            yield state_event(self, ctx, solution_delta(solution))
+            return
         if step.score_before is None:
             step.score_before = solution.score
         plan: dict[str, Any]
@@ -260,6 +271,13 @@ def catalog_recipes(run: RunContext, block: str) -> dict[str, str]:
 
 def _open_blocks(solution: SolutionState) -> list[str]:
     return [b for b in block_names(solution.code or "") if b not in solution.refined_blocks]
+
+
+def _log_too_little_time(run: RunContext, solution_id: str) -> None:
+    took = last_script_s(run.folder.journal.read(), solution_id)
+    run.folder.log(f"[{solution_id}] refinement ends: {run.solution_budget.remaining():.0f} s left for the "
+                   f"solutions is too little for a script like its last one ({took:.0f} s): its fits would be "
+                   "cut short")
 
 
 def _time_for_another_step(run: RunContext, solution: SolutionState) -> bool:

@@ -13,8 +13,8 @@ from google.adk.models.base_llm import BaseLlm
 from ...record.journal import Attempt
 from ...record.html_report import write_html_report
 from ...record.report import write_report
-from ...run_context import RunContext, get_run
-from ...state import FINAL, FinalResult
+from ...run_context import RunContext, get_run, too_little_time_for
+from ...state import FINAL, FinalResult, solution_ids
 from ...task import SubmissionError, TaskError, check_submission, grade
 from ...protocol import ScriptAnswer
 from ..boundary import StepAgent
@@ -124,10 +124,13 @@ def _why_it_ended(run: RunContext) -> str:
     if budget.exhausted:
         return f"{when}: too little of it was left for another script."
     settings = run.settings
-    if run.runner.solution_budget.exhausted:
-        planned = settings.num_solutions * settings.outer_steps * settings.inner_steps
-        refined = sum(1 for a in run.folder.journal.read()
-                      if a.phase == "refine" and not (a.failure or "").startswith("not run"))
+    planned = settings.num_solutions * settings.outer_steps * settings.inner_steps
+    refined = sum(1 for a in run.folder.journal.read()
+                  if a.phase == "refine" and not (a.failure or "").startswith("not run"))
+    # A solution whose time left was too little for another script stopped short of its planned steps.
+    cut_short = refined < planned and any(too_little_time_for(run, sid)
+                                          for sid in solution_ids(settings.num_solutions))
+    if run.runner.solution_budget.exhausted or cut_short:
         return (f"{when}: the solutions' share of it was spent after {refined} of {planned} planned refinement "
                 "steps; the rest was kept for the ensemble (a longer --time-budget refines further).")
     extra = f" (+ up to {settings.extra_outer_steps} extra)" if settings.extra_outer_steps else ""
