@@ -8,13 +8,13 @@ import json
 import time
 from types import SimpleNamespace
 
-from machine_learning_engineering.tools import code_execution
 from machine_learning_engineering.cli import run_agent
 from machine_learning_engineering.config import Settings
 from machine_learning_engineering.record.journal import Attempt
 from machine_learning_engineering.run_context import too_little_time_for
 from machine_learning_engineering.state import RefinementStep, SolutionState
 from machine_learning_engineering.sub_agents.refinement.refinement import _time_for_another_step
+from machine_learning_engineering.tools import code_execution
 from machine_learning_engineering.tools.code_execution import Budget, last_script_s
 from tests.graph_fixtures import make_binary_task
 
