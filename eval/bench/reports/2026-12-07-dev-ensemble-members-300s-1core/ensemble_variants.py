@@ -21,6 +21,7 @@ OUT is a bench `--out` folder; TASKS_DIR the folder of its tasks with their answ
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -34,31 +35,31 @@ from ensemble_choice import SOLUTION_PHASES, held_back_score  # noqa: E402
 from eval.bench.grading import grade_submission  # noqa: E402
 from eval.bench.tasks import discover_tasks  # noqa: E402
 from machine_learning_engineering.record.run_folder import RunFolder  # noqa: E402
+from machine_learning_engineering.sandbox.environment import THREAD_VARIABLES  # noqa: E402
+from machine_learning_engineering.sub_agents.ensembler.ensembler import ARTIFACTS  # noqa: E402
 from machine_learning_engineering.task import load_task  # noqa: E402
 
 MEAN_COMBINE = "def combine(oofs, tests):\n    return np.mean(oofs, axis=0), np.mean(tests, axis=0)\n\n\n"
-PREDICTIONS = ("oof.npy", "test_pred.npy")
 
 
-def workspace(agent: Path, attempt_id: int) -> Path:
-    return next(agent.glob(f"attempts/{attempt_id:04d}-*"))
-
-
-def rerun(agent: Path, script: str, members: list[int], task_dir: Path, bench_task) -> tuple[float, float]:
-    """(validation, held-back) scores of an ensemble script run on `members`' saved predictions."""
+def rerun(script: str, members: dict[int, Path], task_dir: Path, bench_task) -> tuple[float, float]:
+    """(validation, held-back) scores of an ensemble script run on the saved predictions of `members`
+    (attempt id: its workspace)."""
     script = re.sub(r"^ENSEMBLE_MEMBERS = .*$", f"ENSEMBLE_MEMBERS = {[f'm{m}' for m in members]!r}", script,
                     count=1, flags=re.M)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "solution.py").write_text(script)
         (folder / "input").symlink_to(task_dir / "public")
-        for member in members:
+        for member, member_workspace in members.items():
             target = folder / "members" / f"m{member}"
             target.mkdir(parents=True)
-            for artifact in (workspace(agent, member) / "artifacts").iterdir():
+            for artifact in (member_workspace / "artifacts").iterdir():
                 (target / artifact.name).symlink_to(artifact)
+        # One thread, as the runs gave their scripts: the weight fits' last digits depend on the threads.
+        one_thread = {**os.environ, **{name: "1" for name in THREAD_VARIABLES}}
         done = subprocess.run([sys.executable, "solution.py"], cwd=folder, capture_output=True, text=True,
-                              timeout=900)
+                              timeout=900, env=one_thread)
         scores = re.findall(r"Final Validation Performance: (\S+)", done.stdout)
         if not scores:
             raise RuntimeError(f"ensemble script failed: {done.stderr[-500:]}")
@@ -98,11 +99,17 @@ def one_run(agent: Path, bench_task, variant: str) -> str | None:
     log = (agent / "log.txt").read_text()
     best_ids = [int(i) for i in re.findall(r"new best submission: attempt (\d+)", log)]
     best_solution = attempts[[i for i in best_ids if attempts[i].phase != "ensemble"][-1]]
-    script = (workspace(agent, ensembles[0].id) / "solution.py").read_text()
+    def workspace(attempt_id: int) -> Path:
+        return folder.workspace_of(attempts[attempt_id])
+
+    def on(members: list[int]) -> dict[int, Path]:
+        return {m: workspace(m) for m in members}
+
+    script = (workspace(ensembles[0].id) / "solution.py").read_text()
     members = [int(m) for m in re.findall(r"'m(\d+)'", re.search(r"^ENSEMBLE_MEMBERS = (.*)$", script, re.M)[1])]
 
     def has_predictions(a) -> bool:
-        return all((workspace(agent, a.id) / "artifacts" / name).exists() for name in PREDICTIONS)
+        return all((workspace(a.id) / "artifacts" / name).exists() for name in ARTIFACTS)
 
     def by_score(pool):
         return sorted(pool, key=lambda a: -sign * a.score)
@@ -111,7 +118,7 @@ def one_run(agent: Path, bench_task, variant: str) -> str | None:
     held = {a.id: held_back_score(agent, a.id, bench_task) for a in [best_solution, *ensembles]}
     now = [(e.score, held[e.id]) for e in ensembles]
     if variant == "mean":
-        then = now + [rerun(agent, with_mean(script), members, task_dir, bench_task)]
+        then = now + [rerun(with_mean(script), on(members), task_dir, bench_task)]
         change = "+ mean"
     else:
         if variant == "candidates":
@@ -133,8 +140,8 @@ def one_run(agent: Path, bench_task, variant: str) -> str | None:
         if sorted(new_members) == sorted(members):
             then = now
         else:
-            then = [rerun(agent, (workspace(agent, e.id) / "solution.py").read_text(), new_members, task_dir,
-                          bench_task) for e in ensembles]
+            then = [rerun((workspace(e.id) / "solution.py").read_text(), on(new_members), task_dir, bench_task)
+                    for e in ensembles]
         change = f"{len(members)} -> {len(new_members)} members"
 
     def choice(pairs):
