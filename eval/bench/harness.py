@@ -16,14 +16,16 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 from . import report
+from .bootstrap import submissions_interval
 from .dev_split import make_dev_tasks
 from .envs import ENVS_DIR, PEER_ENVS, EnvError, ensure_env
 from .execute import limited_environment, run_limited
 from .grading import Grade, grade_submission, trivial_submission
-from .systems import AGENT, DEFAULT_SYSTEMS, SYSTEMS, System, prepare_launch, runner_options
+from .systems import (AGENT, DEFAULT_SYSTEMS, SYSTEMS, System, prepare_launch, runner_options,
+                      submission_path)
 from .tasks import BenchTask, TabularView, discover_tasks, ensure_bundled_tasks, held_out_tasks, tabular_view
 
 log = logging.getLogger("bench")
@@ -99,11 +101,34 @@ def run_bench(config: BenchConfig) -> list[Path]:
                          t.task.metric.name, score, record["wall_s"])
                 records.append(record)
 
+    _add_test_noise(records, {t.name: t for t in tasks}, systems, out)
     frame = report.results_frame(records)
     return report.write_reports(frame, out, budget=config.main_budget, agent=AGENT,
                                 systems={s.name: _label(s, config) for s in systems}, cores=config.cores,
                                 grace_s=config.grace_s, tolerance=config.tie_tolerance, notes=notes,
                                 held_out=held_out_tasks() if config.suite == "tables" else [], dev=config.dev)
+
+
+def _add_test_noise(records: list[dict], tasks: Mapping[str, BenchTask], systems: list[System], out: Path) -> None:
+    """Adds to each valid peer record graded by this project's grader the paired-bootstrap interval of the
+    agent's advantage over it on the test rows (`bootstrap.py`), when the agent's run is valid too."""
+    agent = next((s for s in systems if s.is_agent), None)
+    if agent is None:
+        return
+    by_system = {s.name: s for s in systems}
+    mine = {(r["budget"], r["task"]): r for r in records if r["system"] == agent.name and r["valid"]}
+    for record in records:
+        key = (record["budget"], record["task"])
+        if record["system"] == agent.name or not record["valid"] or key not in mine:
+            continue
+        if record["grader"] != "task.grade" or mine[key]["grader"] != "task.grade":
+            continue  # MLE-bench's grader scores whole files only
+        folder = out / "runs" / f"{record['budget']:g}s" / record["task"]
+        interval = submissions_interval(submission_path(agent, folder / agent.name),
+                                        submission_path(by_system[record["system"]], folder / record["system"]),
+                                        tasks[record["task"]], bool(record["higher_is_better"]))
+        if interval is not None:
+            record["advantage_low"], record["advantage_high"] = interval
 
 
 def _label(system: System, config: BenchConfig) -> str:

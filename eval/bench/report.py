@@ -12,6 +12,9 @@ The input is one row per (task, system, budget) with the columns of `RESULT_COLU
 - wins/ties/losses of the agent against a peer, per task: a valid run beats an invalid one, two invalid
   runs tie, and two valid runs tie when their scores differ by at most `tolerance` times the
   trivial-to-best gap (0.1% by default), so noise in the last digits is not a win.
+- beyond the test noise: a win (loss) whose paired-bootstrap interval of the agent's advantage over the
+  peer on the test rows (`bootstrap.py`, 95%) lies wholly above (below) zero; it would hold on another
+  draw of as many test rows. Counted beside the wins and losses, which it does not change.
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ from typing import Collection, Iterable, Mapping, Optional, Sequence
 import numpy as np
 import pandas as pd
 
-# The last two are the agent's own (run.json's time_use); peers leave them empty.
+# outside_scripts_share and unused_budget_share are the agent's own (run.json's time_use), peers leave them
+# empty; advantage_low and advantage_high, on a peer's row, bound the agent's advantage over it on the test
+# rows (the agent's row leaves them empty).
 RESULT_COLUMNS = ("task", "system", "budget", "metric", "higher_is_better", "score", "valid", "wall_s",
-                  "timed_out", "error", "grader", "trivial_score", "outside_scripts_share", "unused_budget_share")
+                  "timed_out", "error", "grader", "trivial_score", "outside_scripts_share", "unused_budget_share",
+                  "advantage_low", "advantage_high")
 CSV_COLUMNS = ("task", "system", "budget", "score", "rank", "normalised", "wall_s", "valid", "timed_out",
                "error", "metric", "higher_is_better", "trivial_score", "grader", "outside_scripts_share",
-               "unused_budget_share")
+               "unused_budget_share", "advantage_low", "advantage_high")
 DEFAULT_TIE_TOLERANCE = 0.001
 
 
@@ -74,12 +80,13 @@ def add_normalised(frame: pd.DataFrame, by: Sequence[str] = ("task", "budget")) 
 
 def wins_ties_losses(frame: pd.DataFrame, agent: str, tolerance: float = DEFAULT_TIE_TOLERANCE,
                      by: Sequence[str] = ("budget",)) -> pd.DataFrame:
-    """The agent's record against each peer: one row per (budget, peer) with wins, ties and losses."""
+    """The agent's record against each peer: one row per (budget, peer) with wins, ties and losses, and
+    how many of the wins and losses are beyond the test rows' noise."""
     rows = []
     for keys, part in frame.groupby(list(by), sort=True):
         keys = keys if isinstance(keys, tuple) else (keys,)
         peers = [s for s in part["system"].unique() if s != agent]
-        tally = {peer: [0, 0, 0] for peer in peers}
+        tally = {peer: [0, 0, 0, 0, 0] for peer in peers}
         for _, group in part.groupby("task", sort=False):
             mine = group[group["system"] == agent]
             if mine.empty:
@@ -91,11 +98,19 @@ def wins_ties_losses(frame: pd.DataFrame, agent: str, tolerance: float = DEFAULT
                 theirs = group[group["system"] == peer]
                 if theirs.empty:
                     continue
-                outcome = _compare(a, theirs.iloc[0], sign, scale, tolerance)
+                b = theirs.iloc[0]
+                outcome = _compare(a, b, sign, scale, tolerance)
                 tally[peer][outcome] += 1
-        for peer, (wins, ties, losses) in tally.items():
-            rows.append({**dict(zip(by, keys)), "peer": peer, "wins": wins, "ties": ties, "losses": losses})
-    return pd.DataFrame(rows, columns=[*by, "peer", "wins", "ties", "losses"])
+                # Rows of results written before the bootstrap have no interval: never beyond the noise.
+                if outcome == 0 and b.get("advantage_low", math.nan) > 0:
+                    tally[peer][3] += 1
+                elif outcome == 2 and b.get("advantage_high", math.nan) < 0:
+                    tally[peer][4] += 1
+        for peer, (wins, ties, losses, clear_wins, clear_losses) in tally.items():
+            rows.append({**dict(zip(by, keys)), "peer": peer, "wins": wins, "ties": ties, "losses": losses,
+                         "wins_beyond_noise": clear_wins, "losses_beyond_noise": clear_losses})
+    return pd.DataFrame(rows, columns=[*by, "peer", "wins", "ties", "losses", "wins_beyond_noise",
+                                       "losses_beyond_noise"])
 
 
 def _compare(a: pd.Series, b: pd.Series, sign: float, scale: float, tolerance: float) -> int:
@@ -145,6 +160,13 @@ def markdown_table(frame: pd.DataFrame, columns: Mapping[str, str], digits: int 
     return "\n".join(lines)
 
 
+def _interval(low: float, high: float) -> str:
+    """A bootstrap interval as "[low, high]", or "—" when there is none."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "—"
+    return f"[{low:+.4g}, {high:+.4g}]"
+
+
 def _short(text: object, limit: int = 160) -> str:
     text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
     return text if len(text) <= limit else text[:limit - 1] + "…"
@@ -172,7 +194,9 @@ def _summary_lines(table: pd.DataFrame, agent: str, tolerance: float) -> list[st
         f"`{agent}` against each peer, per task (ties: within {tolerance:.1%} of the trivial-to-best gap):",
         "",
         markdown_table(wins_ties_losses(table, agent, tolerance),
-                       {"peer": "peer", "wins": "wins", "ties": "ties", "losses": "losses"}),
+                       {"peer": "peer", "wins": "wins", "ties": "ties", "losses": "losses",
+                        "wins_beyond_noise": "wins beyond the test noise",
+                        "losses_beyond_noise": "losses beyond the test noise"}),
         "",
     ]
 
@@ -229,9 +253,12 @@ def results_markdown(table: pd.DataFrame, *, budget: float, agent: str, systems:
         if notes.get(task):
             lines += ["", f"Note: {notes[task]}."]
         shown = rows.assign(error=rows["error"].map(_short), wall_s=rows["wall_s"].map(
-            lambda w: f"{w:.1f}" + (" (over)" if w > budget else ""))).sort_values(["rank", "system"])
+            lambda w: f"{w:.1f}" + (" (over)" if w > budget else "")),
+            advantage=[_interval(low, high) for low, high in zip(rows["advantage_low"], rows["advantage_high"])]
+        ).sort_values(["rank", "system"])
         lines += ["", markdown_table(shown, {"system": "system", "score": "score", "normalised": "normalised",
                                              "rank": "rank", "wall_s": "wall (s)", "valid": "valid",
+                                             "advantage": f"{agent}'s advantage over it (95%, test rows)",
                                              "error": "error"}, digits=5)]
     return "\n".join(lines) + "\n"
 
@@ -378,7 +405,8 @@ def results_frame(records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
     frame["valid"] = frame["valid"].astype(bool)
     frame["timed_out"] = frame["timed_out"].astype(bool)
     frame["higher_is_better"] = frame["higher_is_better"].astype(bool)
-    for column in ("budget", "score", "wall_s", "trivial_score", "outside_scripts_share", "unused_budget_share"):
+    for column in ("budget", "score", "wall_s", "trivial_score", "outside_scripts_share", "unused_budget_share",
+                   "advantage_low", "advantage_high"):
         frame[column] = frame[column].astype(float)
     frame["error"] = frame["error"].fillna("").astype(str)
     return frame

@@ -87,6 +87,11 @@ class Launch:
     submission: Path
 
 
+def submission_path(system: System, run_dir: Path) -> Path:
+    """Where `system`'s run in `run_dir` writes its submission."""
+    return run_dir / "agent" / "submission.csv" if system.is_agent else run_dir / "submission.csv"
+
+
 def prepare_launch(system: System, bench_task: BenchTask, view: Optional[TabularView], *, budget_s: float,
                    cores: int, run_dir: Path, python: str, options: dict, seed: int = 0) -> Launch:
     """Writes what the system needs into `run_dir` and returns how to start it.
@@ -107,11 +112,11 @@ def prepare_launch(system: System, bench_task: BenchTask, view: Optional[Tabular
         pythonpath = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
         # The agent runs `cores` scripts at once, one thread each: the same CPU time as a peer's `cores` threads.
         extra = {"PYTHONPATH": pythonpath, "MLE_STAR_MAX_PARALLEL": str(cores), "MLE_STAR_CORES_PER_RUN": "1"}
-        return Launch(command, run_dir, extra, (), output / "submission.csv")
+        return Launch(command, run_dir, extra, (), submission_path(system, run_dir))
     if view is None:
         raise ValueError(f"{bench_task.name} has no tabular view for {system.name}")
     task = graded_view(bench_task.task)  # a form's peers predict the rows of its long submission
-    submission = run_dir / "submission.csv"
+    submission = submission_path(system, run_dir)
     job = {
         "train": str(view.train), "test": str(view.test), "output": str(submission),
         "id_columns": list(task.id_columns), "feature_columns": list(view.feature_columns),

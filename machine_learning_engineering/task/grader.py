@@ -8,6 +8,7 @@ script from the message alone. `grade` scores a valid submission with the task's
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
@@ -75,8 +76,29 @@ def validate_submission(submission: pd.DataFrame | Path | str, task: Task) -> No
         raise SubmissionError(problems)
 
 
-def grade(submission_path: pd.DataFrame | Path | str, task: Task) -> float:
-    """Validates a submission and scores it with the task's metric on the private answers.
+@dataclass(frozen=True)
+class AlignedSubmission:
+    """A valid submission lined up row by row with the private answers (`align_submission`), so that any
+    selection of answer rows can be scored, e.g. for a bootstrap over the test rows."""
+
+    predictions: pd.DataFrame
+    answers: pd.DataFrame
+    task: Task
+
+    def __len__(self) -> int:
+        return len(self.answers)
+
+    def score(self, rows: Optional[Sequence[int]] = None) -> float:
+        """The task's metric on the answer rows at these positions (repeats allowed); all rows when None."""
+        if rows is None:
+            return _score(self.predictions, self.answers, self.task)
+        positions = np.asarray(rows, dtype=int)
+        return _score(self.predictions.iloc[positions].reset_index(drop=True),
+                      self.answers.iloc[positions].reset_index(drop=True), self.task)
+
+
+def align_submission(submission: pd.DataFrame | Path | str, task: Task) -> AlignedSubmission:
+    """Validates a submission and lines it up with the task's private answers.
 
     Raises:
         SubmissionError: the submission fails the format check.
@@ -85,7 +107,7 @@ def grade(submission_path: pd.DataFrame | Path | str, task: Task) -> float:
     if task.answers_file is None:
         raise TaskError(f"task {task.name} has no private answers, so it cannot be graded: looked for "
                         f"private/answers.csv, private/test.csv or a single CSV in private/ next to {task.data_dir}.")
-    frame = _read(submission_path)
+    frame = _read(submission)
     if isinstance(frame, str):
         raise SubmissionError([frame])
     validate_submission(frame, task)
@@ -101,8 +123,18 @@ def grade(submission_path: pd.DataFrame | Path | str, task: Task) -> float:
     if absent:
         raise TaskError(f"{task.answers_file} holds {len(absent)} ids that are not in the test set "
                         f"(e.g. {', '.join(absent[:EXAMPLES])}): the answers and the test file disagree.")
-    aligned = submitted.loc[answer_keys].reset_index(drop=True)
-    return _score(aligned, answers.reset_index(drop=True), task)
+    return AlignedSubmission(submitted.loc[answer_keys].reset_index(drop=True), answers.reset_index(drop=True),
+                             task)
+
+
+def grade(submission_path: pd.DataFrame | Path | str, task: Task) -> float:
+    """Validates a submission and scores it with the task's metric on the private answers.
+
+    Raises:
+        SubmissionError: the submission fails the format check.
+        TaskError: the task has no private answers, or they do not cover the submission's ids.
+    """
+    return align_submission(submission_path, task).score()
 
 
 # ----------------------------------------------------------------------------- reading and expectations
