@@ -22,18 +22,27 @@ from .tasks import BenchTask
 RESAMPLES = 1000
 LEVEL = 0.95
 SEED = 0
+# Rows scored per submission across all draws: fewer draws on a large test set, so a pixel task's 1.5M rows
+# do not take an hour; below MIN_RESAMPLES draws there is no interval (on that many rows it would be narrow).
+MAX_ROWS_DRAWN = 50_000_000
+MIN_RESAMPLES = 100
 
 
 def advantage_interval(mine: AlignedSubmission, theirs: AlignedSubmission, higher_is_better: bool, *,
-                       resamples: int = RESAMPLES, level: float = LEVEL,
-                       seed: int = SEED) -> Optional[tuple[float, float]]:
+                       resamples: int = RESAMPLES, level: float = LEVEL, seed: int = SEED,
+                       max_rows_drawn: int = MAX_ROWS_DRAWN) -> Optional[tuple[float, float]]:
     """The central `level` interval of `mine`'s advantage over `theirs` (positive: mine scores better)
-    across `resamples` paired bootstrap draws of the test rows.
+    across `resamples` paired bootstrap draws of the test rows (fewer when the draws would hold more than
+    `max_rows_drawn` rows).
 
-    A draw the metric cannot score (ROC AUC on rows of one class) is skipped; None when more than half
-    of them are, or when the two submissions do not cover the same rows.
+    A draw the metric cannot score (ROC AUC on rows of one class) is skipped. None when more than half
+    of them are, when fewer than MIN_RESAMPLES draws fit in `max_rows_drawn`, or when the two submissions
+    do not cover the same rows.
     """
     if len(mine) != len(theirs) or len(mine) == 0:
+        return None
+    resamples = min(resamples, max_rows_drawn // len(mine))
+    if resamples < MIN_RESAMPLES:
         return None
     sign = 1.0 if higher_is_better else -1.0
     rng = np.random.default_rng(seed)

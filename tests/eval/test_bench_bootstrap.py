@@ -54,6 +54,8 @@ def test_a_clearly_better_submission_has_an_interval_above_zero_and_a_one_row_di
     assert low < 0 and high == 0  # worse on one row only: never better, and zero on draws without it
     aligned = align_submission(good, bench_task.task)
     assert advantage_interval(aligned, aligned, higher_is_better=False) == (0.0, 0.0)
+    # Too many rows for enough draws within the rows allowed: no interval rather than a long wait.
+    assert advantage_interval(aligned, aligned, higher_is_better=False, max_rows_drawn=99 * len(aligned)) is None
 
 
 def test_an_invalid_submission_has_no_interval(tmp_path):
