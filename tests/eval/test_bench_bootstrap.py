@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from sklearn.metrics import roc_auc_score
 
 from eval.bench.bootstrap import advantage_interval, submissions_interval
