@@ -25,7 +25,7 @@ from .confinement import HIDDEN_READABLE_WARNING, confined_command, resolve_isol
 from .environment import FEATURE_CACHE_VARIABLE, HOME_DIR, TIME_LIMIT_VARIABLE, TMP_DIR, scrubbed_environment
 from .input_guard import InputGuard, Verdict, Visit
 from .process import ProcessGroup
-from .result import ExecutionResult, score_failure
+from .result import NOT_STARTED, ExecutionResult, score_failure
 
 logger = logging.getLogger(__name__)
 
@@ -336,7 +336,7 @@ class Sandbox:
             returncode not in (0, None) and not outcome.timed_out and not outcome.processes_exceeded
             and _MEMORY_ERROR_RE.search("\n".join(stderr.splitlines()[-30:])) is not None)
         if outcome.start_error is not None:
-            failure: Optional[str] = f"could not start: {outcome.start_error}"
+            failure: Optional[str] = f"{NOT_STARTED}: {outcome.start_error}"
         elif outcome.timed_out:
             failure = f"timed out after {timeout_s:g} s"
         elif memory_exceeded:

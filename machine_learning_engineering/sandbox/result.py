@@ -25,6 +25,8 @@ _SCORE_RE = re.compile(_SCORE_PATTERN)
 SCORE_RE_BYTES = re.compile(_SCORE_PATTERN.encode("ascii"))
 
 TRUNCATION_NOTE = "[... truncated ...]"
+# How the failure of a script that never started begins: it has no code fault to debug.
+NOT_STARTED = "could not start"
 
 
 def parse_score(stdout: str) -> Optional[float]:

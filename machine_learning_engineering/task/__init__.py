@@ -8,7 +8,7 @@ from .metrics import Metric, detect_metric, get_metric
 from .profile import profile_task
 
 __all__ = [
-    "AlignedSubmission", "DataFile", "Metric", "SubmissionError", "Task", "TaskError", "align_submission", "check_submission", "detect_metric",
-    "get_metric", "grade", "list_data_files", "load_task", "profile_task", "summarise_inventory",
-    "validate_submission",
+    "AlignedSubmission", "DataFile", "Metric", "SubmissionError", "Task", "TaskError", "align_submission",
+    "check_submission", "detect_metric", "get_metric", "grade", "list_data_files", "load_task", "profile_task",
+    "summarise_inventory", "validate_submission",
 ]

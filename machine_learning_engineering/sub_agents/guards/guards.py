@@ -17,6 +17,7 @@ from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
 
 from ...record.journal import Attempt
+from ...sandbox import NOT_STARTED
 from ...tools.code_execution import Vet
 from ...run_context import RunContext
 from ...task.inventory import summarise_inventory
@@ -107,7 +108,7 @@ async def guarded_execute(parent: BaseAgent, ctx: InvocationContext, run: RunCon
                                        vet=_probe(run, phase, code, extra_files, promote and check_leakage))
     for round_no in range(1, run.settings.max_debug_rounds + 1):
         # A script that never started (too little time left, say) has nothing in its code to fix.
-        not_started = (attempt.failure or "").startswith("could not start")
+        not_started = (attempt.failure or "").startswith(NOT_STARTED)
         if attempt.ok or attempt.timed_out or attempt.memory_exceeded or not_started \
                 or run.runner.budget_for(phase).exhausted:
             break
