@@ -35,6 +35,7 @@ from ensemble_choice import SOLUTION_PHASES, held_back_score  # noqa: E402
 from eval.bench.grading import grade_submission  # noqa: E402
 from eval.bench.tasks import discover_tasks  # noqa: E402
 from machine_learning_engineering.record.run_folder import RunFolder  # noqa: E402
+from machine_learning_engineering.sandbox import parse_score  # noqa: E402
 from machine_learning_engineering.sandbox.environment import THREAD_VARIABLES  # noqa: E402
 from machine_learning_engineering.sub_agents.ensembler.ensembler import ARTIFACTS  # noqa: E402
 from machine_learning_engineering.task import load_task  # noqa: E402
@@ -60,10 +61,10 @@ def rerun(script: str, members: dict[int, Path], task_dir: Path, bench_task) -> 
         one_thread = {**os.environ, **{name: "1" for name in THREAD_VARIABLES}}
         done = subprocess.run([sys.executable, "solution.py"], cwd=folder, capture_output=True, text=True,
                               timeout=900, env=one_thread)
-        scores = re.findall(r"Final Validation Performance: (\S+)", done.stdout)
-        if not scores:
+        score = parse_score(done.stdout)
+        if score is None:
             raise RuntimeError(f"ensemble script failed: {done.stderr[-500:]}")
-        return float(scores[-1]), grade_submission(next((folder / "submission").glob("*.csv")), bench_task).score
+        return score, grade_submission(next((folder / "submission").glob("*.csv")), bench_task).score
 
 
 def with_mean(script: str) -> str:
