@@ -8,11 +8,13 @@ with a message the model can act on, for the rest.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from dataclasses import dataclass
 from typing import Any, Optional
+
+from ..tools.python_ast import literal_eval
+from ..tools.python_ast import parse as parse_python
 
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([A-Za-z0-9_+.-]*)[^\n`]*$")
 _REFUSAL = re.compile(r"\b(I'?m sorry|I am sorry|I can(?:'|no)t (?:help|assist|do that|comply)|I am unable to|"
@@ -82,7 +84,7 @@ def is_refusal(text: str) -> bool:
 def syntax_error(code: str) -> Optional[str]:
     """The first syntax error of `code` as one line, or None when it parses."""
     try:
-        ast.parse(code)
+        parse_python(code)
     except SyntaxError as exc:
         return f"line {exc.lineno}: {exc.msg}"
     return None
@@ -161,7 +163,7 @@ def _lenient_json(text: str) -> Any:
         except (json.JSONDecodeError, ValueError):
             pass
     try:
-        value = ast.literal_eval(_python_literals(_clean_json(text)))
+        value = literal_eval(_python_literals(_clean_json(text)))
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return _NOTHING
     return value if isinstance(value, (dict, list)) else _NOTHING

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
+from ..tools.python_ast import parse as parse_python
 from .journal import Attempt, Journal
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def required_packages(*codes: str) -> list[str]:
     names: set[str] = set()
     for code in codes:
         try:
-            tree = ast.parse(code)
+            tree = parse_python(code)
         except SyntaxError:
             continue
         for node in ast.walk(tree):

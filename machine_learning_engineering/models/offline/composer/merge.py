@@ -7,6 +7,7 @@ import re
 from typing import Any, Mapping
 
 from ....tools.code_blocks import get_block, replace_block, split_blocks
+from ....tools.python_ast import parse as parse_python
 from .brief import normalise_brief
 from .model_block import GENERIC_NAMES, Member, ModelBlock, parse_model_block
 
@@ -83,7 +84,7 @@ def _script_names(code: str, skip: str) -> set[str]:
         if name == skip:
             continue
         try:
-            tree = ast.parse(text)
+            tree = parse_python(text)
         except SyntaxError:
             continue
         for node in tree.body:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from string import Template
 from typing import Any, Mapping
 
+from ....tools.python_ast import parse as parse_python
 from ....tools.script_output import REUSED_FIT
 from .brief import python_literal
 
@@ -332,7 +333,7 @@ def split_top_level(source: str) -> tuple[list[str], list[tuple[list[str], str]]
     """Top-level imports and other statements (with the names each defines) of a source fragment."""
     lines = source.splitlines()
     imports, definitions = [], []
-    for node in ast.parse(source).body:
+    for node in parse_python(source).body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.extend(_import_lines(node))
         else:
@@ -376,7 +377,7 @@ def parse_model_block(body: str) -> ModelBlock:
         ValueError: the block is not valid Python, or MEMBERS is malformed, or it has no fit_predict.
     """
     try:
-        tree = ast.parse(body)
+        tree = parse_python(body)
     except SyntaxError as exc:
         raise ValueError(f"the model block is not valid Python: {exc}") from exc
     lines = body.splitlines()

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from ....knowledge.catalog import Catalog, Recipe
 from ....tools.code_blocks import get_block, replace_block
+from ....tools.python_ast import parse as parse_python
 from .brief import normalise_brief
 from .candidate import families_in
 from .model_block import parse_model_block, render_param_sources, value_source
@@ -43,7 +44,7 @@ def apply_recipe(code: str, recipe: Recipe, brief: Mapping[str, Any]) -> str:
         new_block = recipe.code
     result = replace_block(code, recipe.block, new_block)
     try:
-        ast.parse(result)
+        parse_python(result)
     except SyntaxError as exc:
         raise ValueError(f"recipe {recipe.name!r} produced invalid Python: {exc}") from exc
     return result
@@ -86,7 +87,7 @@ def _merge_params(block: str, recipe: Recipe) -> str:
         raise ValueError(f"recipe {recipe.name!r} targets {', '.join(recipe.params)}; the model block has "
                          f"{', '.join(m.family for m in members) or 'no members'}")
     edits = []
-    tree = ast.parse(block)
+    tree = parse_python(block)
     for member in targets:
         if member.params_name is None:
             raise ValueError(f"model {member.name!r} has no PARAMS dict to update")
@@ -116,7 +117,7 @@ def _replace_value(block: str, node: ast.Assign, new_source: str) -> str:
 
 def _assign_settings(block: str, recipe: Recipe) -> str:
     for name, value in recipe.settings.items():
-        node = _top_assign(ast.parse(block), name)
+        node = _top_assign(parse_python(block), name)
         if node is None:
             raise ValueError(f"recipe {recipe.name!r} sets {name}, which the {recipe.block} block does not define")
         block = _replace_value(block, node, value_source(value))
@@ -125,14 +126,14 @@ def _assign_settings(block: str, recipe: Recipe) -> str:
 
 def _add_step(code: str, block: str, recipe: Recipe) -> str:
     list_name = STEP_LISTS[recipe.block]
-    step_tree = ast.parse(recipe.step)
+    step_tree = parse_python(recipe.step)
     functions = [n.name for n in step_tree.body if isinstance(n, ast.FunctionDef)]
     step_name = functions[-1]
-    script_names = {n.name for n in ast.parse(code).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    script_names = {n.name for n in parse_python(code).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     clash = [name for name in functions if name in script_names]
     if clash:
         raise ValueError(f"recipe {recipe.name!r} is already applied (the script defines {', '.join(clash)})")
-    tree = ast.parse(block)
+    tree = parse_python(block)
     node = _top_assign(tree, list_name)
     if node is None or not isinstance(node.value, ast.List):
         raise ValueError(f"the {recipe.block} block has no {list_name} list; a step recipe cannot be added to it")

@@ -13,6 +13,7 @@ from typing import Mapping, Optional
 
 from ....knowledge import Catalog
 from ....tools.code_blocks import block_names, get_block, replace_block
+from ....tools.python_ast import parse as parse_python
 from ..composer import candidate_script
 from ..composer.joins import add_joins, find_joins
 from ....protocol import LeakageAnswer, ScriptAnswer, UsageAnswer
@@ -72,7 +73,7 @@ def find_leaks(code: str) -> list[str]:
     by indexing, attributes or combining calls (concat, append, vstack...). A call to the script's
     own function (e.g. `preprocess(train, test)` returning separate frames) does not carry test rows."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return []
     tainted: set[str] = set()
