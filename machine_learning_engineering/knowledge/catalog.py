@@ -16,6 +16,8 @@ whose keys all have to hold for a task brief:
     same_scale_features: true|false (pixels: an image task, or a wide table of numbers on one scale)
     large_same_scale_table: true|false (a table, not images, of same-scale features and at least
         LARGE_TABLE_MIN_ROWS training rows: where the boosters look at a fifth of the columns)
+    many_level_categoricals: true|false (a categorical column of at least MANY_LEVELS_MIN distinct values,
+        repeated: at most one per two training rows, like user, item or school ids)
     nonnegative_target / skewed_target: true|false (regression target statistics from the brief's
         `target` profile; a condition on an unknown statistic holds)
     min_rows / max_rows: n_train bounds      min_numeric: number of numeric feature columns
@@ -46,6 +48,10 @@ SAME_SCALE_MIN_COLUMNS = 50
 # From this many training rows such a table's boosters look at a fifth of its columns (their cards'
 # `large_same_scale_table` rules); below it they take seconds and keep their defaults.
 LARGE_TABLE_MIN_ROWS = 3000
+# A categorical column with at least this many distinct values, each on two or more rows on average, is
+# an id-like column (users, items, schools): trees split its category codes poorly, and a level's mean
+# target says more (see `models/offline/roles/writing.py`).
+MANY_LEVELS_MIN = 100
 TASK_KINDS = ("binary", "multiclass", "regression")
 # A multilabel task fits one binary model per label column, so binary cards, recipes and strategies serve it.
 MODEL_KIND_OF = {"multilabel": "binary"}
@@ -58,12 +64,13 @@ BLOCKS = ("setup", "preprocessing", "features", "model", "validation", "postproc
 CONDITION_KEYS = (
     "task_kinds", "metrics", "prediction_formats", "families",
     "has_categoricals", "has_missing", "has_datetime", "has_text", "has_image", "same_scale_features",
-    "large_same_scale_table", "nonnegative_target", "skewed_target",
+    "large_same_scale_table", "many_level_categoricals", "nonnegative_target", "skewed_target",
     "min_rows", "max_rows", "min_numeric",
 )
 _LIST_CONDITIONS = ("task_kinds", "metrics", "prediction_formats", "families")
 _BOOL_CONDITIONS = ("has_categoricals", "has_missing", "has_datetime", "has_text", "has_image",
-                    "same_scale_features", "large_same_scale_table", "nonnegative_target", "skewed_target")
+                    "same_scale_features", "large_same_scale_table", "many_level_categoricals",
+                    "nonnegative_target", "skewed_target")
 _INT_CONDITIONS = ("min_rows", "max_rows", "min_numeric")
 
 _STOPWORDS = frozenset(
@@ -228,6 +235,8 @@ def brief_properties(brief: Mapping[str, Any]) -> dict[str, Any]:
     has_image = bool(brief.get("image_column")) or roles["image"] > 0
     same_scale = has_image or int(brief.get("same_scale_columns") or 0) >= SAME_SCALE_MIN_COLUMNS
     n_rows = int(brief.get("n_train") or 0)
+    many_levels = any(c.get("role") == "categorical" and MANY_LEVELS_MIN <= int(c.get("n_unique") or 0) <= n_rows / 2
+                      for c in columns)
     return {
         "task_kind": model_task_kind(brief.get("task_kind")),
         "metric": brief.get("metric"),
@@ -239,6 +248,7 @@ def brief_properties(brief: Mapping[str, Any]) -> dict[str, Any]:
         "has_image": has_image,
         "same_scale_features": same_scale,
         "large_same_scale_table": same_scale and not has_image and n_rows >= LARGE_TABLE_MIN_ROWS,
+        "many_level_categoricals": many_levels,
         "n_rows": n_rows,
         "n_numeric": roles["numeric"],
         "nonnegative_target": None if low is None else float(low) >= 0,

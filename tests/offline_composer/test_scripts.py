@@ -24,7 +24,10 @@ from machine_learning_engineering.models.offline.composer import (
     parse_ablation,
     replace_block,
 )
+from machine_learning_engineering.knowledge.catalog import brief_properties
 from machine_learning_engineering.models.offline.roles.retrieval import search_query
+from machine_learning_engineering.models.offline.roles.writing import write_candidate
+from machine_learning_engineering.sub_agents.initializer.prompt import CandidateRequest
 from machine_learning_engineering.tools.script_output import REUSED_FIT, reused_fit_seconds
 
 from . import workspaces
@@ -177,6 +180,31 @@ def test_linear_regression_on_thousands_of_one_hot_columns_finds_the_additive_ef
     # The ids' effects have standard deviation 1 each and the noise 0.5: a model that missed them would
     # score about 1.5; ridge on their one-hot columns (each rater seen 10 times in a fold) about 0.55.
     assert run.score < 0.75
+
+
+def test_a_booster_meets_id_columns_with_their_target_means_and_scores_better(tmp_path, catalog):
+    brief = workspaces.ratings_task(tmp_path)
+    assert brief_properties(brief)["many_level_categoricals"]
+
+    def written(model_name):
+        request = CandidateRequest(brief=brief, description="ratings", model_name=model_name)
+        return write_candidate(request, catalog, {}).code
+
+    encoded = written("lightgbm")
+    assert "FEATURE_STEPS = [target_encoding, frequency_encoding]" in get_block(encoded, "features")
+    assert "FEATURE_STEPS = []" in get_block(written("linear"), "features")  # ridge one-hots the ids itself
+    run = run_script(tmp_path, "lightgbm_ids", encoded)
+    check_outputs(run, brief)
+    codes_only = run_script(tmp_path, "lightgbm_codes", candidate_script(brief, catalog.card("lightgbm")))
+    # The ids' effects have standard deviation 1 each and the noise 0.5 (see the linear test above): the
+    # level means carry them, split on 1,500 category codes they fit worse.
+    assert run.score < 0.75 and run.score < codes_only.score - 0.02, (run.score, codes_only.score)
+
+
+def test_only_repeated_levels_in_the_hundreds_count_as_id_like(tmp_path):
+    assert not brief_properties(workspaces.wine_task(tmp_path / "wine"))["many_level_categoricals"]
+    # A code on nearly every row its own is not an id: a level's mean would be its one row's target.
+    assert not brief_properties(workspaces.codes_task(tmp_path / "codes"))["many_level_categoricals"]
 
 
 def test_text_model_reads_the_raw_text(mixed, catalog):

@@ -5,18 +5,31 @@ from __future__ import annotations
 from typing import Mapping, Optional
 
 from ....knowledge import Catalog, ModelCard
+from ....knowledge.catalog import conditions_hold
 from ....tools.code_blocks import get_block, replace_block
 from ....protocol import ScriptAnswer
 from ....sub_agents.initializer.prompt import CandidateRequest, MergeRequest
 from ....sub_agents.submitter.prompt import SubmissionFixRequest
-from ..composer import candidate_script, merge_scripts
+from ..composer import apply_recipe, candidate_script, merge_scripts
 from .common import Reply, brief_of
+
+# Tree models meet an id-like column (`many_level_categoricals`) with its out-of-fold mean target and its
+# frequency from the start: split on category codes, thousands of user or school levels fit poorly
+# (eval/bench/reports/2026-12-07-dev-many-levels-300s-1core). Linear models one-hot such columns already
+# and scored worse with the encodings.
+ID_ENCODED_FAMILIES = ("lightgbm", "xgboost", "hist_gradient_boosting", "catboost")
+ID_ENCODING_RECIPES = ("target_encoding", "frequency_encoding")
 
 
 def write_candidate(request: CandidateRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
     brief = brief_of(request)
     card = find_card(catalog, request.model_name.strip(), brief)
-    return ScriptAnswer(code=candidate_script(brief, card), note=f"A {card.title} solution with k-fold validation.")
+    code, note = candidate_script(brief, card), f"A {card.title} solution with k-fold validation."
+    if card.family in ID_ENCODED_FAMILIES and conditions_hold({"many_level_categoricals": True}, brief):
+        for name in ID_ENCODING_RECIPES:
+            code = apply_recipe(code, catalog.recipe(name), brief)
+        note += " Categoricals also enter as out-of-fold target means and level frequencies (id-like columns)."
+    return ScriptAnswer(code=code, note=note)
 
 
 def merge(request: MergeRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
