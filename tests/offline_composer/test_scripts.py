@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import os
 import re
@@ -24,7 +25,7 @@ from machine_learning_engineering.models.offline.composer import (
     parse_ablation,
     replace_block,
 )
-from machine_learning_engineering.knowledge.catalog import brief_properties
+from machine_learning_engineering.knowledge.catalog import Catalog, brief_properties
 from machine_learning_engineering.models.offline.roles.retrieval import search_query
 from machine_learning_engineering.models.offline.roles.writing import write_candidate
 from machine_learning_engineering.sub_agents.initializer.prompt import CandidateRequest
@@ -199,6 +200,18 @@ def test_a_booster_meets_id_columns_with_their_target_means_and_scores_better(tm
     # The ids' effects have standard deviation 1 each and the noise 0.5 (see the linear test above): the
     # level means carry them, split on 1,500 category codes they fit worse.
     assert run.score < 0.75 and run.score < codes_only.score - 0.02, (run.score, codes_only.score)
+
+
+def test_a_user_recipe_that_no_longer_applies_leaves_the_candidate_written(tmp_path, catalog):
+    brief = workspaces.ratings_task(tmp_path)
+    # A user's catalog replaced target_encoding with one for text tables only: the candidate keeps the rest.
+    replaced = dataclasses.replace(catalog.recipe("target_encoding"), applies_to={"has_text": True})
+    user_catalog = Catalog(catalog.cards.values(), [*(r for r in catalog.recipes.values()
+                                                       if r.name != "target_encoding"), replaced],
+                           catalog.ensembles.values())
+    request = CandidateRequest(brief=brief, description="ratings", model_name="lightgbm")
+    code = write_candidate(request, user_catalog, {}).code
+    assert "FEATURE_STEPS = [frequency_encoding]" in get_block(code, "features")
 
 
 def test_only_repeated_levels_in_the_hundreds_count_as_id_like(tmp_path):

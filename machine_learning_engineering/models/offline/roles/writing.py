@@ -26,10 +26,21 @@ def write_candidate(request: CandidateRequest, catalog: Catalog, _: Mapping[str,
     card = find_card(catalog, request.model_name.strip(), brief)
     code, note = candidate_script(brief, card), f"A {card.title} solution with k-fold validation."
     if card.family in ID_ENCODED_FAMILIES and conditions_hold({"many_level_categoricals": True}, brief):
-        for name in ID_ENCODING_RECIPES:
-            code = apply_recipe(code, catalog.recipe(name), brief)
-        note += " Categoricals also enter as out-of-fold target means and level frequencies (id-like columns)."
+        encoded = _with_recipes(code, ID_ENCODING_RECIPES, brief, catalog)
+        if encoded != code:
+            code, note = encoded, note + " Id-like categoricals also enter as out-of-fold target means and frequencies."
     return ScriptAnswer(code=code, note=note)
+
+
+def _with_recipes(code: str, names: tuple[str, ...], brief: dict, catalog: Catalog) -> str:
+    """`code` with each named recipe applied; one that a user's catalog replaced with something that no
+    longer applies here is left out, so the candidate is still written."""
+    for name in names:
+        try:
+            code = apply_recipe(code, catalog.recipe(name), brief)
+        except (KeyError, ValueError):
+            continue
+    return code
 
 
 def merge(request: MergeRequest, catalog: Catalog, _: Mapping[str, object]) -> Reply:
