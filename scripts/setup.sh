@@ -22,8 +22,9 @@ NEEDED_GB=10
 free_gb() { df -Pk "$1" | awk 'NR == 2 { print int($4 / 1048576) }'; }
 if [ ! -f "$stamp" ]; then
   for place in "$VENV" "${TMPDIR:-/tmp}"; do
-    if [ "$(free_gb "$place")" -lt "$NEEDED_GB" ]; then
-      echo "setup: warning: only $(free_gb "$place") GB free under $place; the install needs about" \
+    free=$(free_gb "$place")
+    if [ "$free" -lt "$NEEDED_GB" ]; then
+      echo "setup: warning: only $free GB free under $place; the install needs about" \
            "$NEEDED_GB GB (the venv plus pip's unpacked wheels). Free some space, or set VENV / TMPDIR" \
            "to a disk with room, if pip stops with 'No space left on device'." >&2
     fi

@@ -34,5 +34,4 @@ def literal_eval(text: str) -> Any:
         SyntaxError, ValueError: as `ast.literal_eval` (not Python; not a literal).
     """
     with _PARSE_LOCK:
-        tree = ast.parse(text.lstrip(" \t"), mode="eval")
-    return ast.literal_eval(tree)
+        return ast.literal_eval(text)

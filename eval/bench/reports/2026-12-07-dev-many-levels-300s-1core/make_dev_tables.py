@@ -40,24 +40,23 @@ def county_murders() -> pd.DataFrame:
 
 
 SPECS = [
-    ("dev-movielens-ratings", movielens, "rating", 60000, 20000,
+    ("dev-movielens-ratings", movielens, "rating", "rmse", 60000, 20000,
      "Predict the star rating (`rating`, 0.5-5 in half stars) a MovieLens user gave a movie, from the user id, "
      "the movie id, its release year, its genres and the rating's Unix timestamp. Scored by RMSE."),
-    ("dev-chem97-scores", chem97, "score", 25000, 6022,
+    ("dev-chem97-scores", chem97, "score", "rmse", 25000, 6022,
      "Predict each English A-level student's chemistry score (`score`, 0-10) from the local education "
      "authority (`lea`) and school ids, gender, age in months relative to 18 years, and the mean GCSE score. "
      "Scored by RMSE."),
-    ("dev-gss-income", gss_income, "realrinc", 30000, 7606,
+    ("dev-gss-income", gss_income, "realrinc", "mae", 30000, 7606,
      "Predict a General Social Survey respondent's real income in constant dollars (`realrinc`) from the "
      "survey year, age, occupation code (`occ10`, 2010 census codes) and its recode, occupational prestige, "
      "children, work status, gender, education and marital status. Scored by MAE."),
-    ("dev-county-murders", county_murders, "murders", 30000, 7349,
+    ("dev-county-murders", county_murders, "murders", "mae", 30000, 7349,
      "Predict the number of murders in a US county and year (`murders`) from the county and state ids, the "
      "year, arrests, executions, population and its density, age, race and sex shares, and income "
      "figures. Scored by MAE."),
 ]
-METRICS = {"dev-gss-income": "mae", "dev-county-murders": "mae"}
-for name, load, target, n_train, n_test, text in SPECS:
+for name, load, target, metric, n_train, n_test, text in SPECS:
     frame = load().sample(frac=1.0, random_state=0).reset_index(drop=True)
     frame.insert(0, "id", range(len(frame)))
     train, test = frame.iloc[:n_train], frame.iloc[n_train:n_train + n_test]
@@ -73,6 +72,6 @@ for name, load, target, n_train, n_test, text in SPECS:
     (root / "public/description.md").write_text(f"# {name}\n\n{text}\n\n- `train.csv`: {len(train)} rows.\n"
                                                 f"- `test.csv`: {len(test)} rows.\n", encoding="utf-8")
     (root / "public/task.yaml").write_text(yaml.safe_dump({
-        "name": name, "task_kind": "regression", "metric": METRICS.get(name, "rmse"), "id_column": "id", "target_columns": [target],
+        "name": name, "task_kind": "regression", "metric": metric, "id_column": "id", "target_columns": [target],
         "prediction_format": "value"}, sort_keys=False), encoding="utf-8")
     print(name, len(train), len(test))
