@@ -74,7 +74,17 @@ def _to_full_classes(pred, present):
 
 def _fit_member(fit, params, X_tr, y_tr, X_va, y_va, X_te):
     """A member's (pred_va, pred_te). Given all label columns at once, a member that cannot fit them jointly
-    is fit per column, each in an equal share of its time: (n, labels) probabilities of 1."""
+    is fit per column, each in an equal share of its time: (n, labels) probabilities of 1. A regression
+    member whose params say "target_transform": "log1p" learns log1p(y) (when y >= 0 and the script's
+    TARGET_TRANSFORM has not taken the log already) and predicts on y's scale, capped at the largest y."""
+    if "target_transform" in params:
+        own_log = params["target_transform"] == "log1p" and TARGET_TRANSFORM != "log1p"
+        params = {key: value for key, value in params.items() if key != "target_transform"}
+        if own_log and not IS_CLASSIFICATION and np.min(y_tr) >= 0:
+            top = np.log1p(np.max(y_tr, axis=0))
+            pred_va, pred_te = _fit_member(fit, params, X_tr, np.log1p(y_tr), X_va, np.log1p(y_va), X_te)
+            return (np.expm1(np.clip(np.asarray(pred_va, dtype=float), 0.0, top)),
+                    np.expm1(np.clip(np.asarray(pred_te, dtype=float), 0.0, top)))
     if np.ndim(y_tr) < 2 or params.get("all_labels"):
         return fit(X_tr, y_tr, X_va, y_va, X_te, params)
     return fit_each_column(lambda *data: fit(*data, params), X_tr, y_tr, X_va, y_va, X_te)
