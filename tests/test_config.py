@@ -69,9 +69,9 @@ def test_a_large_training_set_grouped_by_a_many_level_column_keeps_the_usual_fol
         run.close()
 
 
-@pytest.mark.parametrize("levels, folds", [((), 3), ((29,), 3), ((30,), 5), ((150,), 5), ((151,), 3), ((2, 40), 5)])
+@pytest.mark.parametrize("levels, folds", [((), 3), ((14,), 3), ((15,), 5), ((150,), 5), ((151,), 3), ((2, 40), 5)])
 def test_only_many_repeated_levels_keep_the_usual_folds_on_large_data(levels, folds):
-    # 300 rows: from 30 levels (10% of them, 10 rows each on average) to 150 (2 rows each).
+    # 300 rows: from 15 levels (5% of them, 20 rows each on average) to 150 (2 rows each).
     assert Settings(large_data_rows=300).folds_for(300, levels) == folds
 
 
