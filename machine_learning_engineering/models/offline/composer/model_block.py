@@ -9,7 +9,9 @@ A member comes from a model card's template, which must define
 function returns class-probability matrices for classification (columns = the labels 0..k-1 present in
 y_tr) and values for regression. A member whose params hold `"all_labels": True` can also fit every label
 column of a multilabel task at once: given an (n, labels) 0/1 matrix y_tr it returns (n, labels)
-probabilities of 1. Top-level imports of member templates are hoisted to the block's top.
+probabilities of 1. A regression member whose params hold `"target_transform": "log1p"` learns log1p(y)
+(when y >= 0) and is scored on y's scale, whatever the script's TARGET_TRANSFORM. Top-level imports of
+member templates are hoisted to the block's top.
 
 The block ends with a generic section this module renders: MEMBERS (name, family, fit function, params),
 TARGET_TRANSFORM, SEED_BAGS, FITS_ALL_LABELS and `fit_predict`, which handles classes missing from a fold,
