@@ -84,9 +84,8 @@ def _fit_member(fit, params, X_tr, y_tr, X_va, y_va, X_te):
         params = {key: value for key, value in params.items() if key != "target_transform"}
         if own_log and not IS_CLASSIFICATION and np.min(y_tr) >= 0:
             top = np.log1p(np.max(y_tr, axis=0))
-            pred_va, pred_te = _fit_member(fit, params, X_tr, np.log1p(y_tr), X_va, np.log1p(y_va), X_te)
-            return (np.expm1(np.clip(np.asarray(pred_va, dtype=float), 0.0, top)),
-                    np.expm1(np.clip(np.asarray(pred_te, dtype=float), 0.0, top)))
+            preds = _fit_member(fit, params, X_tr, np.log1p(y_tr), X_va, np.log1p(y_va), X_te)
+            return tuple(np.expm1(np.clip(np.asarray(pred, dtype=float), 0.0, top)) for pred in preds)
     if np.ndim(y_tr) < 2 or params.get("all_labels"):
         return fit(X_tr, y_tr, X_va, y_va, X_te, params)
     return fit_each_column(lambda *data: fit(*data, params), X_tr, y_tr, X_va, y_va, X_te)
