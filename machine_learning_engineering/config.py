@@ -159,6 +159,13 @@ class Settings:
             --dev`, 300 s, one core) 3 repeats scored better than 1 on 3 of the 6 tasks within the row
             limit, worse on 1 and the same on 2, and left 30% of the budget unused on average, not 47%.
         small_data_rows: the largest training set whose split is repeated.
+        refit_rows: the smallest table (no images, sounds or form) whose scripts, when their time allows, also
+            fit each model once on all training rows but a stop set and average its test predictions with the
+            folds' (0: never). Off by default on validation evidence
+            (`eval/bench/reports/2026-12-08-dev-refit-all-rows-300s-1core`): rerun without a time limit, the final
+            choices of four dev tables of 25k-60k rows scored better on all four with it (0.03-0.16%), but in
+            whole 300 s runs (one core) the longer scripts left less time for the rest: better on 1 of 5 tables,
+            worse on 1 (both beyond the noise) and the same on 3. 20000 is worth trying with larger budgets.
         seed: seed for folds and models.
     """
 
@@ -196,6 +203,7 @@ class Settings:
     large_data_rows: int = 20000
     small_data_repeats: int = 3
     small_data_rows: int = 2000
+    refit_rows: int = 0
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -224,7 +232,7 @@ class Settings:
                 raise SettingsError(name, getattr(self, name), "must be at least 1")
         for name in ("outer_steps", "extra_outer_steps", "inner_steps", "ensemble_rounds", "max_debug_rounds",
                      "max_answer_retries", "max_cost_usd", "keep_noise_factor", "ensemble_noise_factor",
-                     "small_data_rows"):
+                     "small_data_rows", "refit_rows"):
             if getattr(self, name) < 0:
                 raise SettingsError(name, getattr(self, name), "must be zero or more")
         if self.isolation not in ISOLATIONS:

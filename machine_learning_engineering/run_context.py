@@ -120,7 +120,8 @@ def open_run(task_dir: Path | str, settings: Settings, run_dir: Optional[Path] =
                         keep_rule=KeepRule(task, folder, n_folds, settings.seed, settings.keep_noise_factor,
                                            settings.ensemble_noise_factor))
     brief = make_brief(task, profile, n_folds=n_folds, seed=settings.seed,
-                       n_repeats=settings.small_data_repeats, repeat_max_rows=settings.small_data_rows)
+                       n_repeats=settings.small_data_repeats, repeat_max_rows=settings.small_data_rows,
+                       refit_min_rows=settings.refit_rows)
     run = RunContext(settings=settings, task=task, brief=brief, folder=folder, runner=runner, catalog=catalog,
                      exchanges=ExchangeLog(folder.root, settings.max_cost_usd), scripts_busy_at_open=busy_seconds())
     if point is not None:

@@ -28,7 +28,9 @@ SCRIPT_CONTRACT = """\
   multilabel, each target's values for regression), and `./artifacts/meta.json`.
 - Validate with k-fold cross-validation (stratified for classification) using the brief's seed and folds;
   when the brief's `n_repeats` is above 1, repeat the split that many times (seed + repeat) and average the
-  out-of-fold and test predictions. Fit every preprocessing step on training folds only: never on the test set.
+  out-of-fold and test predictions; when its `refit_all_rows` is true and time allows, also fit once on all
+  training rows but a small stop set (for early stopping) and average those test predictions with the folds'.
+  Fit every preprocessing step on training folds only: never on the test set.
 - Print the validation score as the last line, exactly: `Final Validation Performance: <score>`, where the score
   is the task's metric of `./artifacts/oof.npy` over all training rows (not a mean of per-fold scores), with at
   least 4 decimals: the host recomputes it from that file, and an attempt whose score differs does not count.

@@ -20,9 +20,10 @@ ROLE_NAMES = {"image_path": "image"}
 
 
 def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: int = 42, n_repeats: int = 1,
-               repeat_max_rows: int = 0) -> dict[str, Any]:
+               repeat_max_rows: int = 0, refit_min_rows: int = 0) -> dict[str, Any]:
     """The task brief (JSON-serialisable) from a loaded task and its `profile_task` profile; a training
-    set of at most `repeat_max_rows` rows repeats its k-fold split `n_repeats` times."""
+    set of at most `repeat_max_rows` rows repeats its k-fold split `n_repeats` times, and a table (no images,
+    sounds or form) of at least `refit_min_rows` rows (0: none) also refits on all rows (`refit_all_rows`)."""
     n_train = profile.get("train", {}).get("n_rows")
     images = profile.get("images") or {}
     audio = profile.get("audio") or {}
@@ -63,6 +64,8 @@ def make_brief(task: Task, profile: dict[str, Any], *, n_folds: int = 5, seed: i
         "test_audio_folder": audio.get("test_folder"),
         "n_folds": n_folds,
         "n_repeats": n_repeats if n_train is not None and n_train <= repeat_max_rows else 1,
+        "refit_all_rows": bool(refit_min_rows and n_train is not None and n_train >= refit_min_rows
+                               and not images and not audio and task.form is None),
         "seed": seed,
     }
     if len(profile.get("columns", [])) > MAX_COLUMNS:

@@ -105,6 +105,16 @@ def test_only_a_training_set_within_the_row_limit_repeats_its_split(penguin_task
     assert make_brief(task, profile, n_repeats=3, repeat_max_rows=11)["n_repeats"] == 1
 
 
+def test_only_a_plain_table_of_at_least_the_refit_rows_refits_on_all_rows(penguin_task: Path, make_task):
+    task = load_task(penguin_task)  # 12 training rows
+    profile = profile_task(task)
+    assert make_brief(task, profile, refit_min_rows=12)["refit_all_rows"] is True
+    assert make_brief(task, profile, refit_min_rows=13)["refit_all_rows"] is False
+    assert make_brief(task, profile)["refit_all_rows"] is False  # 0: never
+    images = load_task(_image_task(make_task, by_path=True))
+    assert make_brief(images, profile_task(images), refit_min_rows=1)["refit_all_rows"] is False
+
+
 def test_a_submission_key_holding_free_text_is_profiled_as_text(make_task):
     # Like detecting-insults: no id column, the comment (and its date) are the submission's key.
     n = 60

@@ -62,7 +62,8 @@ def run_variant(name):
     try:
         proc = subprocess.run([sys.executable, "solution.py"], cwd=folder, capture_output=True, text=True,
                               timeout=TIMEOUT,
-                              env=dict(os.environ, MLE_STAR_FOLDS=FOLDS, MLE_STAR_TIME_LIMIT_S=str(TIMEOUT)))
+                              env=dict(os.environ, MLE_STAR_FOLDS=FOLDS, MLE_STAR_TIME_LIMIT_S=str(TIMEOUT),
+                                       MLE_STAR_REFIT_ALL_ROWS="0"))
     except subprocess.TimeoutExpired:
         print(f"variant {name}: timed out after {TIMEOUT:.0f}s", flush=True)
         return float("nan")
@@ -146,8 +147,9 @@ def ablation_script(code: str, brief: Mapping[str, Any], catalog: Catalog | None
     For preprocessing, features, model and postprocess it runs a variant of the solution with that block
     replaced by a neutral version (minimal encoding; no features; the first model with its family's
     default parameters; no postprocessing), each with `MLE_STAR_FOLDS` folds (3 by default, override with
-    MLE_STAR_ABLATION_FOLDS) in its own folder under ./ablation_runs. Blocks already equal to their neutral
-    version are reported with the baseline score without a run. It prints
+    MLE_STAR_ABLATION_FOLDS) and no refit on all rows (only scores count), in its own folder under
+    ./ablation_runs. Blocks already equal to their neutral version are reported with the baseline score
+    without a run. It prints
 
         Ablation baseline -> <score>
         Ablation fold spread -> <standard deviation of the baseline's fold scores>

@@ -70,7 +70,7 @@ def normalise_brief(brief: Mapping[str, Any]) -> dict[str, Any]:
     if fmt == "class_probabilities" and kind == "regression":
         raise ValueError("brief field 'prediction_format' is 'class_probabilities' for a regression task; use 'label'")
     for key, default in (("train_file", "train.csv"), ("test_file", "test.csv"), ("seed", 42), ("n_folds", 5),
-                         ("n_repeats", 1)):
+                         ("n_repeats", 1), ("refit_all_rows", False)):
         if out.get(key) is None:
             out[key] = default
     if "sample_submission_file" not in out:

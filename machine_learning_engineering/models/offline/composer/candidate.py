@@ -55,7 +55,7 @@ def candidate_script(brief: Mapping[str, Any], card: ModelCard) -> str:
         ("preprocessing", scaffold.PREPROCESSING),
         ("features", scaffold.FEATURES),
         ("model", model_block(brief, card)),
-        ("validation", scaffold.validation_block(int(brief["n_repeats"]))),
+        ("validation", scaffold.validation_block(int(brief["n_repeats"]), bool(brief["refit_all_rows"]))),
         ("postprocess", scaffold.POSTPROCESS),
         ("submission", scaffold.SUBMISSION),
     ])
