@@ -752,7 +752,7 @@ def refit_test_predictions(fold_s):
     if time.time() + needed > end:
         print(f"refit on all rows skipped: it needs about {needed:.0f}s, {max(end - time.time(), 0.0):.0f}s are left")
         return None
-    n_stop = int(min(0.1 * len(y_all), 2500))
+    n_stop = max(int(min(0.1 * len(y_all), 2500)), 1)  # early stopping needs a row (on any table a user allows)
     stop = np.isin(np.arange(len(y_all)), np.random.RandomState(SEED + 1).permutation(len(y_all))[:n_stop])
     if IS_CLASSIFICATION and not MULTI_OUTPUT:  # every class keeps its rows in the fit, a rare one all of them
         stop &= ~np.isin(y_all, np.flatnonzero(np.bincount(y_all) < 20))
