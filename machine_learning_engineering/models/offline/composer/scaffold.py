@@ -63,6 +63,9 @@ START_TIME = time.time()
 # is spent, so a slow model on large data still finishes every fold with a valid, if shorter, fit.
 TIME_LIMIT_S = float(os.environ.get("MLE_STAR_TIME_LIMIT_S", "inf"))
 FIT_DEADLINE = math.inf  # time.time() at which the current fit should stop (set per fold and member)
+# When fits must be done: the end reserve, a tenth of the limit and at least 8 s, is kept for the imports before
+# START_TIME, scoring and writing the submission.
+FITS_END = START_TIME + TIME_LIMIT_S - max(0.1 * TIME_LIMIT_S, 8.0)
 np.random.seed(SEED)
 
 
@@ -73,12 +76,11 @@ def out_of_fit_time():
 
 def share_fit_time(fits_left, until=None, overhead=0.0):
     """Sets FIT_DEADLINE to an equal share, per fit still to run, of the time left before `until`
-    (default: the end reserve, a tenth of the limit and at least 8 s, kept for the imports before
-    START_TIME, scoring and writing the submission), less `overhead`: the seconds each fit is expected to
+    (default: FITS_END), less `overhead`: the seconds each fit is expected to
     run past its deadline (features, predictions, a late stop), so that the last fits are not left without
     time. The fit keeps at least half its share."""
     global FIT_DEADLINE
-    until = START_TIME + TIME_LIMIT_S - max(0.1 * TIME_LIMIT_S, 8.0) if until is None else until
+    until = FITS_END if until is None else until
     share = max(until - time.time(), 0.0) / max(fits_left, 1)
     FIT_DEADLINE = time.time() + max(share - overhead, share / 2)
 
@@ -705,6 +707,16 @@ def fit_predict_targets(X_tr, y_tr, X_va, y_va, X_te):
     return fit_each_column(fit_predict, X_tr, y_tr, X_va, y_va, X_te)
 
 
+def fit_rows(fit_idx, held_idx):
+    """Features, preprocessing and the model fit on the `fit_idx` training rows: (predictions for the `held_idx`
+    training rows, for the test rows, the number of features)."""
+    fit_feat, rest_feat = add_features(train_df.iloc[fit_idx], pd.concat([train_df.iloc[held_idx], test_df]))
+    X_fit, X_rest = preprocess(fit_feat, rest_feat)
+    pred_held, pred_te = fit_predict_targets(X_fit, y_all[fit_idx], X_rest[: len(held_idx)], y_all[held_idx],
+                                             X_rest[len(held_idx):])
+    return pred_held, pred_te, X_fit.shape[1]
+
+
 def run_cv():
     """K-fold loop: features and preprocessing are fit inside each fold, so nothing leaks from validation rows."""
     if MULTI_OUTPUT:
@@ -722,16 +734,12 @@ def run_cv():
             start = time.time()
             share_fit_time((N_REPEATS - repeat) * len(folds) - fold, overhead=np.mean(overruns) if overruns else 0.0)
             deadline = FIT_DEADLINE
-            rest = pd.concat([train_df.iloc[va_idx], test_df])
-            tr_feat, rest_feat = add_features(train_df.iloc[tr_idx], rest)
-            X_tr, X_rest = preprocess(tr_feat, rest_feat)
-            X_va, X_te = X_rest[: len(va_idx)], X_rest[len(va_idx):]
-            pred_va, pred_te = fit_predict_targets(X_tr, y_all[tr_idx], X_va, y_all[va_idx], X_te)
+            pred_va, pred_te, n_features = fit_rows(tr_idx, va_idx)
             oof[va_idx] += np.asarray(pred_va) / N_REPEATS
             test_pred += np.asarray(pred_te) / (N_REPEATS * len(folds))
             label = f"fold {fold + 1}/{len(folds)}" + (f" (repeat {repeat + 1})" if N_REPEATS > 1 else "")
             print(f"{label}: {METRIC}={score_predictions(y_all[va_idx], pred_va):.5f} "
-                  f"[{X_tr.shape[1]} features, {time.time() - start:.1f}s]", flush=True)
+                  f"[{n_features} features, {time.time() - start:.1f}s]", flush=True)
             if math.isfinite(deadline):
                 overruns.append(max(time.time() - deadline, 0.0))
     if REFIT_ALL_ROWS:
@@ -748,9 +756,9 @@ def refit_test_predictions(fold_s):
     predictions, and so the score, stay those of the folds. (Briefs ask for it on plain tables only, whose rows
     are not grouped.)"""
     needed = 1.5 * fold_s * N_FOLDS / max(N_FOLDS - 1, 1)
-    end = START_TIME + TIME_LIMIT_S - max(0.1 * TIME_LIMIT_S, 8.0)
-    if time.time() + needed > end:
-        print(f"refit on all rows skipped: it needs about {needed:.0f}s, {max(end - time.time(), 0.0):.0f}s are left")
+    if time.time() + needed > FITS_END:
+        print(f"refit on all rows skipped: it needs about {needed:.0f}s, "
+              f"{max(FITS_END - time.time(), 0.0):.0f}s are left")
         return None
     n_stop = max(int(min(0.1 * len(y_all), 2500)), 1)  # early stopping needs a row (on any table a user allows)
     stop = np.isin(np.arange(len(y_all)), np.random.RandomState(SEED + 1).permutation(len(y_all))[:n_stop])
@@ -759,10 +767,7 @@ def refit_test_predictions(fold_s):
     fit_idx, stop_idx = np.flatnonzero(~stop), np.flatnonzero(stop)
     start = time.time()
     share_fit_time(1)
-    fit_feat, rest_feat = add_features(train_df.iloc[fit_idx], pd.concat([train_df.iloc[stop_idx], test_df]))
-    X_fit, X_rest = preprocess(fit_feat, rest_feat)
-    pred_stop, pred_te = fit_predict_targets(X_fit, y_all[fit_idx], X_rest[: len(stop_idx)], y_all[stop_idx],
-                                             X_rest[len(stop_idx):])
+    pred_stop, pred_te, _ = fit_rows(fit_idx, stop_idx)
     try:
         stop_score = f"{METRIC}={score_predictions(y_all[stop_idx], pred_stop):.5f} on {len(stop_idx)} stop rows"
     except ValueError:  # a metric the stop rows cannot define (one class only)
