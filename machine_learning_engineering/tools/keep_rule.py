@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from sklearn.model_selection import KFold, StratifiedKFold
 
 from ..record.journal import Attempt
 from ..record.run_folder import RunFolder
@@ -137,6 +136,9 @@ class KeepRule:
 
     def _folds(self, labels: np.ndarray) -> list[np.ndarray]:
         """The validation rows of each fold, as the scripts' folds are made."""
+        # Imported here: scikit-learn takes most of a second to import, and `mle-star run` refuses bad input first.
+        from sklearn.model_selection import KFold, StratifiedKFold
+
         n_folds = min(self.n_folds, len(labels))
         if n_folds < 2:
             return []
