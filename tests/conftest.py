@@ -18,7 +18,7 @@ TESTS = Path(__file__).resolve().parent
 # About how long each file of real runs took on one of two workers on 2 cores (`scripts/test.sh`), in seconds.
 # Only the order matters; the files not listed take under half a minute each and follow, most tests first.
 LONG_FILES_S = {
-    "bundled_tasks/test_lite.py": 350,
+    "bundled_tasks/test_lite.py": 220,
     "offline_composer/test_scripts.py": 140,
     "bundled_tasks/test_lite_forms.py": 130,
     "test_adk_surfaces.py": 110,
@@ -26,7 +26,6 @@ LONG_FILES_S = {
     "deployment/test_deploy.py": 70,
     "test_graph_offline.py": 70,
     "record/test_pipeline.py": 65,
-    "test_cli_bad_input.py": 60,
     "sub_agents/test_boundary.py": 55,
     "models/test_gemini_path.py": 50,
     "eval/test_bench_lite.py": 48,
@@ -37,6 +36,7 @@ LONG_FILES_S = {
     "offline_composer/test_sound_scripts.py": 43,
     "sandbox/test_hostile_code.py": 43,
     "models/test_messy_model.py": 43,
+    "test_cli_bad_input.py": 34,
     "test_graph_guards.py": 32,
     "record/test_show_events.py": 30,
     "sub_agents/test_candidate_lanes.py": 30,
