@@ -319,11 +319,13 @@ def test_the_flag_wins_over_the_environment_in_the_message(tmp_path: Path):
     assert done.returncode == 2 and done.stderr.startswith("mle-star: --time-budget 8 is too short")
 
 
-def test_refusals_come_before_adk_is_imported(tmp_path: Path):
+def test_refusals_come_before_adk_and_scikit_learn_are_imported(tmp_path: Path):
+    # Importing them takes seconds: a refusal that waits for them keeps the user waiting too.
     task_dir = _task(tmp_path / "task", config={"metric": "bleu"})
     probe = ("import sys; from machine_learning_engineering.cli import main; "
-             f"code = main(['run', {str(task_dir)!r}, '--quiet']); print(code, 'google.adk' in sys.modules)")
+             f"code = main(['run', {str(task_dir)!r}, '--quiet']); "
+             "print(code, 'google.adk' in sys.modules, 'sklearn' in sys.modules)")
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MLE_STAR_")}
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=environ, capture_output=True, text=True,
                           timeout=120)
-    assert done.stdout.split() == ["2", "False"], done.stderr
+    assert done.stdout.split() == ["2", "False", "False"], done.stderr
