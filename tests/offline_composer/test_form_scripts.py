@@ -4,6 +4,7 @@ submission the task checks accept, and every ensemble strategy combines multi-la
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -104,3 +105,16 @@ def test_the_denoising_network_cleans_tiny_pages(tmp_path, catalog):
     identity = read_rows(task, "test")[["id", "noisy"]].rename(columns={"noisy": "value"})
     identity.to_csv(tmp_path / "identity.csv", index=False)
     assert grade(submission, task) < 0.7 * grade(tmp_path / "identity.csv", task)
+
+
+def test_without_a_time_limit_the_denoising_network_trains_its_planned_steps(tmp_path, catalog, monkeypatch):
+    # As the standalone pipeline runs it: no MLE_STAR_TIME_LIMIT_S. Its fits' deadline is then never, not
+    # undefined (inf - inf once stopped it after 3 steps, with no checked weights to predict from).
+    monkeypatch.delenv("MLE_STAR_TIME_LIMIT_S", raising=False)
+    task, brief = _workspace(tmp_path, _tiny_pages)
+    code = candidate_script(brief, catalog.card("denoising_cnn"))
+    assert code.count("'max_steps': 3000,") == 1
+    run = run_script(tmp_path, "denoising_cnn_unlimited", code.replace("'max_steps': 3000,", "'max_steps': 30,"))
+    run.score
+    assert re.findall(r"^  (\d+) steps of", run.stdout, flags=re.M) == ["30"] * 3, run.stdout
+    assert check_submission(run.folder / "submission" / "submission.csv", task) == []

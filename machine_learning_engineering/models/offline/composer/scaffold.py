@@ -64,8 +64,9 @@ START_TIME = time.time()
 TIME_LIMIT_S = float(os.environ.get("MLE_STAR_TIME_LIMIT_S", "inf"))
 FIT_DEADLINE = math.inf  # time.time() at which the current fit should stop (set per fold and member)
 # When fits must be done: the end reserve, a tenth of the limit and at least 8 s, is kept for the imports before
-# START_TIME, scoring and writing the submission.
-FITS_END = START_TIME + TIME_LIMIT_S - max(0.1 * TIME_LIMIT_S, 8.0)
+# START_TIME, scoring and writing the submission. No limit (a run by hand, the standalone pipeline): never, so that
+# every deadline is inf, not nan (inf - inf), which no time comparison can meet.
+FITS_END = START_TIME + TIME_LIMIT_S - max(0.1 * TIME_LIMIT_S, 8.0) if math.isfinite(TIME_LIMIT_S) else math.inf
 np.random.seed(SEED)
 
 
@@ -102,7 +103,7 @@ def fit_in_time(model, fit, size_param, step):
             print(f"  stopped at {size} of {total} {size_param}: the fit's share of the time limit is spent")
             return model
         left, unit_s = FIT_DEADLINE - time.time(), max(time.time() - start, 1e-6) / size
-        chunk = int(min(step, max(1, left / 2 / unit_s))) if math.isfinite(left) else step  # no limit: nan
+        chunk = int(min(step, max(1, left / 2 / unit_s))) if math.isfinite(left) else step
         model.set_params(**{size_param: min(size + chunk, total)})
         fit()
 
